@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { boolean, durationMs, hostPort, integer, list, logLevel, ratio, topicName } from './fields.ts';
+
+/** What every service shares: the broker, the topics, logging, the ops HTTP port, shutdown. */
+export const kafkaSchema = z.strictObject({
+  brokers: list(hostPort).refine((brokers) => brokers.length > 0, {
+    error: 'expected at least one host:port',
+  }),
+  clientId: z.string().min(1).default('hookrail'),
+  connectionTimeoutMs: durationMs.default(3_000),
+  requestTimeoutMs: durationMs.default(30_000),
+  ssl: boolean.default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+        error: 'expected plain, scram-sha-256 or scram-sha-512',
+      }),
+      username: z.string().min(1, { error: 'expected a user name' }),
+      password: z.string().min(1, { error: 'expected a password' }),
+    })
+    .optional(),
+});
+
+const tierSchema = (defaults: { slo: number; retries: number }) =>
+  z
+    .strictObject({
+      /** Share of deliveries that must succeed (the SLO target). */
+      slo: ratio.default(defaults.slo),
+      /** How many rungs of the retry ladder the tier uses (= its retry topics). */
+      retries: integer(0, 8).default(defaults.retries),
+    })
+    .prefault({});
+
+export const topicsSchema = z.strictObject({
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'expected letters, digits, ".", "_" or "-"' })
+    .default('hookrail'),
+  partitions: integer(1, 10_000).default(6),
+  replicationFactor: integer(1, 10).default(1),
+  /** Retention of tier, retry, attempts, invalid and alerts topics. */
+  retentionMs: durationMs.default(7 * 86_400_000),
+  /** The DLQ is kept longer: data teams replay from it. */
+  dlqRetentionMs: durationMs.default(30 * 86_400_000),
+  /** Create missing topics at start-up (off: only verify, fail if missing). */
+  create: boolean.default(true),
+});
+
+export const baseConfigSchema = z.strictObject({
+  // prefault: a missing section is parsed as {} so the error names the missing field inside it.
+  kafka: kafkaSchema.prefault({} as z.input<typeof kafkaSchema>),
+  topics: topicsSchema.prefault({}),
+  tiers: z
+    .strictObject({
+      1: tierSchema({ slo: 0.9999, retries: 8 }),
+      2: tierSchema({ slo: 0.999, retries: 6 }),
+      3: tierSchema({ slo: 0.99, retries: 5 }),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
+  ops: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Health, readiness and /metrics. 0 picks a free port (tests). */
+      port: integer(0, 65_535).default(8080),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({ deadlineMs: durationMs.default(30_000) })
+    .prefault({}),
+});
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+export type KafkaConfig = z.infer<typeof kafkaSchema>;
+export type TopicsConfig = z.infer<typeof topicsSchema>;
+export type TierConfig = BaseConfig['tiers'][1];
+export type Tier = 1 | 2 | 3;
+export const TIERS: readonly Tier[] = [1, 2, 3];
+
+export { topicName };
+
+/** Environment variables every service reads, and where each lands in the config. */
+export const baseEnv: Record<string, string> = {
+  HOOKRAIL_KAFKA_BROKERS: 'kafka.brokers',
+  HOOKRAIL_KAFKA_CLIENT_ID: 'kafka.clientId',
+  HOOKRAIL_KAFKA_SSL: 'kafka.ssl',
+  HOOKRAIL_KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
+  HOOKRAIL_KAFKA_SASL_USERNAME: 'kafka.sasl.username',
+  HOOKRAIL_KAFKA_SASL_PASSWORD: 'kafka.sasl.password',
+  HOOKRAIL_TOPIC_PREFIX: 'topics.prefix',
+  HOOKRAIL_TOPIC_PARTITIONS: 'topics.partitions',
+  HOOKRAIL_TOPIC_REPLICATION_FACTOR: 'topics.replicationFactor',
+  HOOKRAIL_TOPIC_RETENTION: 'topics.retentionMs',
+  HOOKRAIL_DLQ_RETENTION: 'topics.dlqRetentionMs',
+  HOOKRAIL_TOPICS_CREATE: 'topics.create',
+  HOOKRAIL_LOG_LEVEL: 'log.level',
+  HOOKRAIL_OPS_HOST: 'ops.host',
+  HOOKRAIL_OPS_PORT: 'ops.port',
+  HOOKRAIL_SHUTDOWN_DEADLINE: 'shutdown.deadlineMs',
+};

@@ -1,0 +1,46 @@
+import type { IHeaders } from 'kafkajs';
+
+/** Header names of delivery, retry and DLQ records (DESIGN.md, "A delivery record"). */
+export const H = {
+  deliveryId: 'hookrail-delivery-id',
+  eventId: 'hookrail-event-id',
+  eventType: 'hookrail-event-type',
+  subscriptionId: 'hookrail-subscription-id',
+  tier: 'hookrail-tier',
+  attempt: 'hookrail-attempt',
+  firstAttemptAt: 'hookrail-first-attempt-at',
+  notBefore: 'hookrail-not-before',
+  source: 'hookrail-source',
+  eventTime: 'hookrail-event-time',
+  contentType: 'content-type',
+  traceparent: 'traceparent',
+  // DLQ records
+  error: 'hookrail-error',
+  status: 'hookrail-status',
+  errorDetail: 'hookrail-error-detail',
+  lastAttemptAt: 'hookrail-last-attempt-at',
+  originalTopic: 'hookrail-original-topic',
+  originalPartition: 'hookrail-original-partition',
+  originalOffset: 'hookrail-original-offset',
+  // invalid records
+  invalidReason: 'hookrail-invalid-reason',
+  invalidDetail: 'hookrail-invalid-detail',
+} as const;
+
+/** A header's value as a string (the first, if repeated), or undefined. */
+export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (value === undefined) return undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** Every header as a string (first value of repeated ones): easier to copy and compare. */
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headerString(headers, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

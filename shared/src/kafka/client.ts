@@ -1,0 +1,39 @@
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
+import type { KafkaConfig } from '../config/base.ts';
+import type { Logger } from '../logging.ts';
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A KafkaJS client whose own log lines go through the service's pino logger. */
+export function createKafka(config: KafkaConfig, logger: Logger, clientId = config.clientId): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  const options: KafkaJsConfig = {
+    clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    ssl: config.ssl,
+    // KafkaJS's INFO is chatty (every join and commit); hookrail logs what matters itself.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, namespace, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLogger[LEVEL_NAMES[level] ?? 'info']({ namespace, ...extra }, message);
+      },
+    retry: { initialRetryTime: 200, retries: 10 },
+  };
+  if (config.sasl) {
+    options.sasl = {
+      mechanism: config.sasl.mechanism,
+      username: config.sasl.username,
+      password: config.sasl.password,
+    } as KafkaJsConfig['sasl'];
+  }
+  return new Kafka(options);
+}

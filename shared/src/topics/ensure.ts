@@ -1,0 +1,96 @@
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { TopicSpec } from './specs.ts';
+
+export interface TopicProblem {
+  readonly topic: string;
+  /** error: hookrail cannot run correctly (missing, wrong cleanup policy); warning: it can. */
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+export interface TopicReport {
+  readonly created: string[];
+  readonly verified: string[];
+  readonly problems: TopicProblem[];
+}
+
+/** Configs whose mismatch breaks hookrail's guarantees rather than just its tuning. */
+const CRITICAL_CONFIGS = new Set(['cleanup.policy']);
+
+/**
+ * Creates the missing topics (when `create`) and verifies the existing ones against their
+ * specs: partition count and the configs each spec names. Never alters an existing topic.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  options: { create: boolean },
+): Promise<TopicReport> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.name));
+  const present = specs.filter((spec) => existing.has(spec.name));
+  const report: TopicReport = { created: [], verified: [], problems: [] };
+
+  if (missing.length > 0 && options.create) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.name,
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    report.created.push(...missing.map((spec) => spec.name));
+  } else {
+    for (const spec of missing) {
+      report.problems.push({
+        topic: spec.name,
+        severity: 'error',
+        message: `topic ${spec.name} does not exist (create it with "hookrail topics create")`,
+      });
+    }
+  }
+
+  if (present.length === 0) return report;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
+  const partitionCounts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((spec) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: spec.name,
+      configNames: Object.keys(spec.configs),
+    })),
+  });
+  const actualConfigs = new Map(
+    described.resources.map((resource) => [
+      resource.resourceName,
+      new Map(resource.configEntries.map((entry) => [entry.configName, entry.configValue])),
+    ]),
+  );
+
+  for (const spec of present) {
+    const partitions = partitionCounts.get(spec.name);
+    if (partitions !== spec.partitions) {
+      report.problems.push({
+        topic: spec.name,
+        severity: 'warning',
+        message: `topic ${spec.name} has ${partitions} partitions, expected ${spec.partitions}`,
+      });
+    }
+    const configs = actualConfigs.get(spec.name);
+    for (const [name, expected] of Object.entries(spec.configs)) {
+      const actual = configs?.get(name);
+      if (actual !== expected) {
+        report.problems.push({
+          topic: spec.name,
+          severity: CRITICAL_CONFIGS.has(name) ? 'error' : 'warning',
+          message: `topic ${spec.name} has ${name}=${actual ?? '(unset)'}, expected ${expected}`,
+        });
+      }
+    }
+    report.verified.push(spec.name);
+  }
+  return report;
+}

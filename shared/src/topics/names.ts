@@ -1,0 +1,25 @@
+import type { Tier } from '../config/base.ts';
+import type { RetryRung } from '../retry-ladder.ts';
+
+/** Every hookrail topic name, derived from one prefix. */
+export interface TopicNames {
+  readonly subscriptions: string;
+  readonly dlq: string;
+  readonly attempts: string;
+  readonly invalid: string;
+  readonly alerts: string;
+  tier(tier: Tier): string;
+  retry(tier: Tier, rung: RetryRung): string;
+}
+
+export function topicNames(prefix: string): TopicNames {
+  return {
+    subscriptions: `${prefix}.subscriptions`,
+    dlq: `${prefix}.dlq`,
+    attempts: `${prefix}.attempts`,
+    invalid: `${prefix}.invalid`,
+    alerts: `${prefix}.alerts`,
+    tier: (tier) => `${prefix}.tier${tier}`,
+    retry: (tier, rung) => `${prefix}.tier${tier}.retry.${rung.name}`,
+  };
+}

@@ -1,0 +1,42 @@
+import { TIERS, type BaseConfig } from '../config/base.ts';
+import { ladderFor } from '../retry-ladder.ts';
+import { topicNames } from './names.ts';
+
+/** A topic as hookrail needs it: name, partition count and the configs it must carry. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** The topics of DESIGN.md for this configuration, in a stable order. */
+export function hookrailTopicSpecs(config: Pick<BaseConfig, 'topics' | 'tiers'>): TopicSpec[] {
+  const { prefix, partitions, replicationFactor, retentionMs, dlqRetentionMs } = config.topics;
+  const names = topicNames(prefix);
+  const deleteAfter = (ms: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
+  const spec = (name: string, configs: Record<string, string>, count = partitions): TopicSpec => ({
+    name,
+    partitions: count,
+    replicationFactor,
+    configs,
+  });
+
+  const specs: TopicSpec[] = [
+    // One partition: every service reads the whole registry, in the order it was written.
+    spec(names.subscriptions, { 'cleanup.policy': 'compact' }, 1),
+  ];
+  for (const tier of TIERS) {
+    specs.push(spec(names.tier(tier), deleteAfter(retentionMs)));
+    for (const rung of ladderFor(config.tiers[tier].retries)) {
+      specs.push(spec(names.retry(tier, rung), deleteAfter(retentionMs)));
+    }
+  }
+  specs.push(
+    spec(names.dlq, deleteAfter(dlqRetentionMs)),
+    spec(names.attempts, deleteAfter(retentionMs)),
+    spec(names.invalid, deleteAfter(retentionMs)),
+    spec(names.alerts, deleteAfter(retentionMs), 1),
+  );
+  return specs;
+}
