@@ -10,6 +10,7 @@ export const H = {
   attempt: 'hookrail-attempt',
   firstAttemptAt: 'hookrail-first-attempt-at',
   notBefore: 'hookrail-not-before',
+  rung: 'hookrail-rung',
   source: 'hookrail-source',
   eventTime: 'hookrail-event-time',
   contentType: 'content-type',

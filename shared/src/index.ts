@@ -11,3 +11,8 @@ export * from './telemetry.ts';
 export * from './topics/ensure.ts';
 export * from './topics/names.ts';
 export * from './topics/specs.ts';
+export * from './delivery-id.ts';
+export * from './subscriptions/match.ts';
+export * from './subscriptions/registry.ts';
+export * from './subscriptions/subscription.ts';
+export * from './delivery.ts';

@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Local Apache Kafka broker (KRaft, one combined broker+controller node) for
+# development, demos and tests. The jars come from Maven Central through
+# kafka/pom.xml; no Docker, no downloads from anywhere else.
+#
+# Usage: scripts/kafka.sh <command> [args]
+#   fetch            resolve the jars into the lib dir (only if missing or kafka/pom.xml changed)
+#   start            fetch if needed, format storage if needed, start the broker in the
+#                    background and wait until it serves requests; prints the bootstrap
+#                    address (e.g. 127.0.0.1:9092) as the LAST line on stdout. Idempotent.
+#   stop             SIGTERM, wait up to KAFKA_STOP_TIMEOUT (30s), then SIGKILL. Exit 0 if not running.
+#   status           "running pid=N address=HOST:PORT" (exit 0) or "stopped" (exit 3)
+#   logs [-n N] [--no-follow]
+#                    tail the broker log (follows by default)
+#   reset            stop, then delete data, logs and rendered config (keeps the jars)
+#   run <class|alias> [args...]
+#                    run a Kafka CLI tool on the same classpath. Aliases:
+#                    topics, groups, console-producer, console-consumer,
+#                    producer-perf, consumer-perf, api-versions, storage
+#   address          print the bootstrap address
+#
+# Environment:
+#   KAFKA_HOME_DIR          data/log/pid folder (default <repo>/.kafka); a second broker
+#                           needs its own KAFKA_HOME_DIR and ports
+#   KAFKA_PORT              PLAINTEXT port on 127.0.0.1 (default 9092)
+#   KAFKA_CONTROLLER_PORT   CONTROLLER port on 127.0.0.1 (default 9093)
+#   KAFKA_LIB_DIR           jar folder (default <repo>/.kafka/lib, shared by all brokers)
+#   KAFKA_START_TIMEOUT     seconds `start` waits for readiness (default 90)
+#   KAFKA_STOP_TIMEOUT      seconds `stop` waits after SIGTERM (default 30)
+#   KAFKA_HEAP_OPTS         broker heap (default "-Xms256m -Xmx1g")
+#   KAFKA_JVM_OPTS          extra broker JVM options
+#   JAVA_HOME               Java 17+ (else `java` on PATH)
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+CONF_SRC_DIR="$REPO_ROOT/kafka"
+POM="$CONF_SRC_DIR/pom.xml"
+
+HOME_DIR="${KAFKA_HOME_DIR:-$REPO_ROOT/.kafka}"
+LIB_DIR="${KAFKA_LIB_DIR:-$REPO_ROOT/.kafka/lib}"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+
+HOST=127.0.0.1
+ADDRESS="$HOST:$PORT"
+DATA_DIR="$HOME_DIR/data"
+LOG_DIR="$HOME_DIR/logs"
+PID_FILE="$HOME_DIR/kafka.pid"
+CONFIG="$HOME_DIR/server.properties"
+PROBE_CONFIG="$HOME_DIR/probe-admin.properties"
+OUT_FILE="$LOG_DIR/kafka.out"
+SERVER_LOG="$LOG_DIR/server.log"
+STAMP_FILE="$LIB_DIR/.stamp"
+
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+  JAVA="$JAVA_HOME/bin/java"
+else
+  JAVA="java"
+fi
+
+log() { echo "kafka.sh: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+need_java() {
+  command -v "$JAVA" >/dev/null 2>&1 || die "java not found (set JAVA_HOME or put Java 17+ on PATH)"
+}
+
+# ---------------------------------------------------------------- fetch
+
+# What the lib dir must have been built from: the pinned version + the pom's hash.
+kafka_version() {
+  sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1
+}
+wanted_stamp() {
+  echo "kafka=$(kafka_version) pom-sha256=$(sha256sum "$POM" | cut -d' ' -f1)"
+}
+lib_is_current() {
+  [[ -f "$STAMP_FILE" ]] && [[ "$(cat "$STAMP_FILE")" == "$(wanted_stamp)" ]] &&
+    compgen -G "$LIB_DIR/kafka_2.13-*.jar" >/dev/null
+}
+
+cmd_fetch() {
+  lib_is_current && return 0
+  command -v mvn >/dev/null 2>&1 || die "mvn not found (Maven is needed to fetch the Kafka jars)"
+  mkdir -p "$(dirname "$LIB_DIR")"
+  # Serialize concurrent fetches (e.g. parallel test brokers).
+  exec 9>"$LIB_DIR.lock"
+  flock 9
+  if lib_is_current; then exec 9>&-; return 0; fi
+  log "fetching Kafka $(kafka_version) jars with Maven into $LIB_DIR ..."
+  local tmp="$LIB_DIR.tmp.$$" mvn_log
+  mvn_log="$(mktemp)"
+  rm -rf "$tmp"
+  if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
+      -DoutputDirectory="$tmp" -DincludeScope=runtime >"$mvn_log" 2>&1; then
+    cat "$mvn_log" >&2
+    rm -rf "$tmp" "$mvn_log"
+    die "Maven could not resolve the Kafka jars (see output above)"
+  fi
+  rm -f "$mvn_log"
+  wanted_stamp >"$tmp/.stamp"
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  exec 9>&-
+  log "jars ready ($(ls "$LIB_DIR"/*.jar | wc -l) files)"
+}
+
+# ---------------------------------------------------------------- process helpers
+
+read_pid() { [[ -f "$PID_FILE" ]] && tr -dc '0-9' <"$PID_FILE" || true; }
+
+# True if $1 is a live (non-zombie) broker process started with THIS home's config.
+is_our_broker() {
+  local pid="$1" state
+  [[ -n "$pid" ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [[ "$state" != "Z" ]] || return 1
+  # Guard against pid reuse: must be kafka.Kafka with our config file.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $CONFIG" || return 1
+}
+
+running_pid() {
+  local pid
+  pid="$(read_pid)"
+  if is_our_broker "$pid"; then echo "$pid"; fi
+}
+
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
+}
+
+tool_java() {
+  # Short-lived CLI JVMs: C1 only and a small heap start noticeably faster.
+  "$JAVA" -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -cp "$LIB_DIR/*" "$@"
+}
+
+# ONE real admin request: list topics with short client timeouts.
+broker_answers() {
+  tool_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADDRESS" \
+    --command-config "$PROBE_CONFIG" --list >/dev/null 2>&1
+}
+
+render_config() {
+  mkdir -p "$HOME_DIR" "$DATA_DIR" "$LOG_DIR"
+  sed -e "s|@KAFKA_PORT@|$PORT|g" \
+      -e "s|@KAFKA_CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
+      -e "s|@DATA_DIR@|$DATA_DIR|g" \
+      "$CONF_SRC_DIR/server.properties" >"$CONFIG.tmp"
+  mv "$CONFIG.tmp" "$CONFIG"
+  cat >"$PROBE_CONFIG" <<EOF
+request.timeout.ms=5000
+default.api.timeout.ms=10000
+retry.backoff.ms=200
+EOF
+}
+
+# Kafka Uuid: 16 random bytes, URL-safe base64 without padding, not starting with '-'.
+new_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "$id" != -* ]] && { echo "$id"; return; }
+  done
+}
+
+format_storage_if_needed() {
+  [[ -f "$DATA_DIR/meta.properties" ]] && return 0
+  local cid out
+  cid="$(new_cluster_id)"
+  log "formatting KRaft storage in $DATA_DIR (cluster id $cid)"
+  if ! out="$(tool_java kafka.tools.StorageTool format --cluster-id "$cid" --config "$CONFIG" 2>&1)"; then
+    echo "$out" >&2
+    die "formatting the storage failed"
+  fi
+}
+
+fail_start() {
+  log "error: $1"
+  log "broker output: $OUT_FILE"
+  log "broker log:    $SERVER_LOG"
+  if [[ -s "$OUT_FILE" ]]; then log "--- last lines of $OUT_FILE"; tail -n 20 "$OUT_FILE" >&2; fi
+  if [[ -s "$SERVER_LOG" ]]; then
+    log "--- last ERROR/WARN lines of $SERVER_LOG"
+    grep -E '\] (ERROR|WARN) ' "$SERVER_LOG" | tail -n 15 >&2 || true
+  fi
+  exit 1
+}
+
+wait_until_ready() {
+  local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
+  while :; do
+    if ! is_our_broker "$pid"; then
+      rm -f "$PID_FILE"
+      fail_start "the broker process (pid $pid) exited during startup"
+    fi
+    if port_open "$PORT" && broker_answers; then
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      fail_start "the broker (pid $pid) did not answer on $ADDRESS within ${START_TIMEOUT}s (it is still running; 'scripts/kafka.sh stop' to end it)"
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_start() {
+  need_java
+  cmd_fetch
+  local pid
+  pid="$(running_pid)"
+  if [[ -n "$pid" ]]; then
+    # Already started (maybe by a concurrent `start` that is still waiting).
+    if ! port_open "$PORT"; then wait_until_ready "$pid"; fi
+    log "already running (pid $pid)"
+    echo "$ADDRESS"
+    return 0
+  fi
+  if [[ -f "$PID_FILE" ]]; then
+    log "removing stale pid file $PID_FILE"
+    rm -f "$PID_FILE"
+  fi
+  local p
+  for p in "$PORT" "$CONTROLLER_PORT"; do
+    if port_open "$p"; then
+      die "port $HOST:$p is already in use by another process (another broker? set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_HOME_DIR)"
+    fi
+  done
+
+  render_config
+  format_storage_if_needed
+
+  local t0=$SECONDS
+  rm -f "$PID_FILE"
+  # New session (setsid) so a Ctrl-C / SIGHUP of the caller does not reach the broker.
+  # The inner shell writes its own pid and execs java, so the pid file holds the JVM's
+  # pid even when setsid has to fork.
+  # shellcheck disable=SC2086 # HEAP_OPTS / KAFKA_JVM_OPTS are word lists on purpose
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
+    "$JAVA" $HEAP_OPTS \
+    -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CONF_SRC_DIR/log4j2.properties" \
+    -Dkafka.logs.dir="$LOG_DIR" \
+    ${KAFKA_JVM_OPTS:-} \
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" \
+    </dev/null >"$OUT_FILE" 2>&1 &
+  local i
+  for i in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
+  pid="$(read_pid)"
+  [[ -n "$pid" ]] || fail_start "the broker process did not start"
+  log "started broker pid $pid, waiting up to ${START_TIMEOUT}s for $ADDRESS ..."
+  wait_until_ready "$pid"
+  log "ready after $((SECONDS - t0))s (log: $SERVER_LOG)"
+  echo "$ADDRESS"
+}
+
+cmd_stop() {
+  local pid
+  pid="$(running_pid)"
+  if [[ -z "$pid" ]]; then
+    rm -f "$PID_FILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping broker pid $pid ..."
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while is_our_broker "$pid"; do
+    if ((SECONDS >= deadline)); then
+      log "still alive after ${STOP_TIMEOUT}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      local i
+      for i in $(seq 1 50); do is_our_broker "$pid" || break; sleep 0.1; done
+      break
+    fi
+    sleep 0.2
+  done
+  is_our_broker "$pid" && die "could not stop pid $pid"
+  rm -f "$PID_FILE"
+  log "stopped"
+}
+
+cmd_status() {
+  local pid
+  pid="$(running_pid)"
+  if [[ -n "$pid" ]]; then
+    if port_open "$PORT"; then
+      echo "running pid=$pid address=$ADDRESS"
+    else
+      echo "running pid=$pid address=$ADDRESS (not accepting connections yet)"
+    fi
+    return 0
+  fi
+  echo "stopped"
+  return 3
+}
+
+cmd_logs() {
+  local n=100 follow=1
+  while (($#)); do
+    case "$1" in
+      -n) n="$2"; shift 2 ;;
+      --no-follow) follow=0; shift ;;
+      *) die "logs: unknown option $1" ;;
+    esac
+  done
+  [[ -f "$SERVER_LOG" ]] || die "no log yet at $SERVER_LOG"
+  if ((follow)); then exec tail -n "$n" -F "$SERVER_LOG"; else tail -n "$n" "$SERVER_LOG"; fi
+}
+
+cmd_reset() {
+  cmd_stop
+  # Only what this script creates: never rm -rf an arbitrary KAFKA_HOME_DIR.
+  rm -rf "$DATA_DIR" "$LOG_DIR" "$CONFIG" "$PROBE_CONFIG" "$PID_FILE"
+  rmdir "$HOME_DIR" 2>/dev/null || true
+  log "reset $HOME_DIR (jars kept in $LIB_DIR)"
+}
+
+cmd_run() {
+  (($#)) || die "run: need a main class or alias"
+  local cls="$1"; shift
+  case "$cls" in
+    topics) cls=org.apache.kafka.tools.TopicCommand ;;
+    groups) cls=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    console-producer) cls=org.apache.kafka.tools.ConsoleProducer ;;
+    console-consumer) cls=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    producer-perf) cls=org.apache.kafka.tools.ProducerPerformance ;;
+    consumer-perf) cls=org.apache.kafka.tools.ConsumerPerformance ;;
+    api-versions) cls=org.apache.kafka.tools.BrokerApiVersionsCommand ;;
+    storage) cls=kafka.tools.StorageTool ;;
+  esac
+  need_java
+  cmd_fetch
+  # shellcheck disable=SC2086
+  exec "$JAVA" ${KAFKA_TOOL_OPTS:--Xmx512m} -cp "$LIB_DIR/*" "$cls" "$@"
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+}
+
+main() {
+  local cmd="${1:-}"
+  (($#)) && shift
+  case "$cmd" in
+    fetch) need_java; cmd_fetch ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    logs) cmd_logs "$@" ;;
+    reset) cmd_reset ;;
+    run) cmd_run "$@" ;;
+    address) echo "$ADDRESS" ;;
+    -h | --help | help) usage ;;
+    *) usage; exit 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,77 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
+ * `<webhook-id>.<webhook-timestamp>.<body>`, sent as `v1,<base64>`; one signature per secret,
+ * space-separated, so a receiver that knows either the old or the new secret accepts the
+ * request while a secret is being rotated.
+ */
+
+const SECRET_PREFIX = 'whsec_';
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The key sizes Standard Webhooks asks for. */
+export const MIN_SECRET_BYTES = 24;
+export const MAX_SECRET_BYTES = 64;
+
+/**
+ * The HMAC key of a signing secret: `whsec_<base64>` or bare base64. Throws an Error that says
+ * what is wrong without echoing the secret, so it is safe in logs and validation reports.
+ */
+export function parseSigningSecret(secret: string): Buffer {
+  if (typeof secret !== 'string' || secret.trim() === '') {
+    throw new Error('signing secret is empty: expected "whsec_" followed by base64');
+  }
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  if (encoded === '' || !BASE64.test(encoded)) {
+    throw new Error(
+      'signing secret is malformed: expected "whsec_" followed by standard base64 ' +
+        '(A-Z a-z 0-9 + /, padded with "=" to a multiple of 4 characters)',
+    );
+  }
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length < MIN_SECRET_BYTES || key.length > MAX_SECRET_BYTES) {
+    throw new Error(
+      `signing secret decodes to ${key.length} bytes: expected ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes`,
+    );
+  }
+  return key;
+}
+
+export interface SignInput {
+  /** The `webhook-id`: the delivery id, stable across retries. */
+  deliveryId: string;
+  /** The `webhook-timestamp`: whole seconds since the epoch, of this attempt. */
+  timestampSeconds: number;
+  /** Exactly the bytes POSTed. */
+  body: Buffer;
+  /** All current secrets (several during rotation). */
+  secrets: readonly string[];
+}
+
+/** The `webhook-signature` header value. */
+export function signPayload(input: SignInput): string {
+  const { deliveryId, timestampSeconds, body, secrets } = input;
+  if (secrets.length === 0) throw new Error('cannot sign: the subscription has no signing secret');
+  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
+    throw new RangeError(`timestampSeconds must be whole seconds since the epoch, got ${timestampSeconds}`);
+  }
+  if (deliveryId === '') throw new Error('cannot sign: the delivery id is empty');
+  const signedPrefix = Buffer.from(`${deliveryId}.${timestampSeconds}.`, 'utf8');
+  return secrets
+    .map((secret) => {
+      const hmac = createHmac('sha256', parseSigningSecret(secret));
+      hmac.update(signedPrefix);
+      hmac.update(body);
+      return `v1,${hmac.digest('base64')}`;
+    })
+    .join(' ');
+}
+
+/** The three Standard Webhooks headers of one attempt. */
+export function signatureHeaders(input: SignInput): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  return {
+    'webhook-id': input.deliveryId,
+    'webhook-timestamp': String(input.timestampSeconds),
+    'webhook-signature': signPayload(input),
+  };
+}

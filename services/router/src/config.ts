@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { baseConfigSchema, baseEnv, integer, list, topicName } from '@hookrail/shared';
+import { hostname } from 'node:os';
+
+export const routerConfigSchema = baseConfigSchema.extend({
+  router: z
+    .strictObject({
+      /** Source topics by name… */
+      sourceTopics: list(topicName).default([]),
+      /** …or by regular expression (both may be given). */
+      sourcePattern: z
+        .string()
+        .refine((pattern) => {
+          try {
+            new RegExp(pattern);
+            return true;
+          } catch {
+            return false;
+          }
+        }, { error: 'expected a regular expression' })
+        .optional(),
+      /** Stable per instance: a restart with the same id fences the crashed predecessor. */
+      instanceId: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected letters, digits, ".", "_" or "-"' }).default(hostname().replace(/[^A-Za-z0-9._-]/g, '-')),
+      idHeader: z.string().min(1).optional(),
+      typeHeader: z.string().min(1).optional(),
+      idPath: z.string().min(1).default('id'),
+      typePath: z.string().min(1).default('type'),
+      timePath: z.string().min(1).default('time'),
+      maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
+      schemaRegistryUrl: z.url({ error: 'expected the schema registry URL' }).optional(),
+    })
+    .prefault({})
+    .refine((router) => router.sourceTopics.length > 0 || router.sourcePattern !== undefined, {
+      error: 'expected source topics: set router.sourceTopics (HOOKRAIL_ROUTER_SOURCE_TOPICS) or router.sourcePattern (HOOKRAIL_ROUTER_SOURCE_PATTERN)',
+    }),
+});
+
+export type RouterConfig = z.infer<typeof routerConfigSchema>;
+
+export const routerEnv: Record<string, string> = {
+  ...baseEnv,
+  HOOKRAIL_INSTANCE_ID: 'router.instanceId',
+  HOOKRAIL_ROUTER_SOURCE_TOPICS: 'router.sourceTopics',
+  HOOKRAIL_ROUTER_SOURCE_PATTERN: 'router.sourcePattern',
+  HOOKRAIL_ROUTER_ID_HEADER: 'router.idHeader',
+  HOOKRAIL_ROUTER_TYPE_HEADER: 'router.typeHeader',
+  HOOKRAIL_ROUTER_ID_PATH: 'router.idPath',
+  HOOKRAIL_ROUTER_TYPE_PATH: 'router.typePath',
+  HOOKRAIL_ROUTER_TIME_PATH: 'router.timePath',
+  HOOKRAIL_ROUTER_MAX_PAYLOAD_BYTES: 'router.maxPayloadBytes',
+  HOOKRAIL_SCHEMA_REGISTRY_URL: 'router.schemaRegistryUrl',
+};

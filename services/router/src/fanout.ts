@@ -1,0 +1,62 @@
+import {
+  deliveryHeaders,
+  deliveryId,
+  H,
+  headerString,
+  matchSubscriptions,
+  type Subscription,
+  type TopicNames,
+} from '@hookrail/shared';
+import type { Message } from 'kafkajs';
+import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts';
+
+export interface OutgoingRecord {
+  topic: string;
+  message: Message;
+}
+
+/**
+ * One delivery record per matching subscription, to the subscription's tier topic, keyed by
+ * subscription id (its retries and dead letters keep that key). Pure: the router's loop
+ * sends what this returns.
+ */
+export function fanOut(
+  event: DecodedEvent,
+  record: SourceRecord,
+  subscriptions: Iterable<Subscription>,
+  topics: TopicNames,
+): OutgoingRecord[] {
+  const traceparent = headerString(record.headers, 'traceparent') ?? headerString(record.headers, 'ce_traceparent');
+  return matchSubscriptions(subscriptions, { type: event.type, topic: record.topic }).map((subscription) => {
+    const headers = deliveryHeaders({
+      deliveryId: deliveryId(event.id, subscription.id),
+      eventId: event.id,
+      eventType: event.type,
+      subscriptionId: subscription.id,
+      tier: subscription.tier,
+      attempt: 0,
+      source: event.source,
+      eventTime: event.time,
+      contentType: event.contentType,
+      payload: event.payload,
+      ...(traceparent === undefined ? {} : { traceparent }),
+    });
+    return {
+      topic: topics.tier(subscription.tier),
+      message: { key: subscription.id, value: event.payload, headers },
+    };
+  });
+}
+
+/** The source record as it came, plus why it could not be routed: for the invalid topic. */
+export function invalidRecord(invalid: InvalidEvent, record: SourceRecord, topics: TopicNames): OutgoingRecord {
+  const headers: Record<string, string | Buffer> = {};
+  for (const [name, value] of Object.entries(record.headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = first;
+  }
+  headers[H.invalidReason] = invalid.reason;
+  headers[H.invalidDetail] = invalid.detail.slice(0, 1_000);
+  headers[H.source] = `${record.topic}/${record.partition}/${record.offset}`;
+  return { topic: topics.invalid, message: { key: record.key, value: record.value, headers } };
+}

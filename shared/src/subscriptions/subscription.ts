@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { boolean, integer } from '../config/fields.ts';
+import { RETRY_LADDER } from '../retry-ladder.ts';
+
+/** An event-type pattern: exact (`order.created`), prefix (`order.*`) or everything (`*`). */
+const EVENT_TYPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(\.\*)?)$/;
+
+/** `whsec_` + base64 of at least 24 random bytes, as Standard Webhooks libraries generate. */
+const signingSecret = z.string().refine(
+  (secret) => {
+    const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
+    return Buffer.from(encoded, 'base64').length >= 24;
+  },
+  { error: 'expected a signing secret "whsec_<base64 of at least 24 bytes>"' },
+);
+
+export const subscriptionSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, {
+    error: 'expected a lower-case id of letters, digits, ".", "_" or "-" (at most 128)',
+  }),
+  /** The upstream system whose events this integration carries (e.g. "crm"). */
+  source: z.string().min(1, { error: 'expected the source system name' }),
+  /** The receiving system (e.g. "warehouse"). */
+  destination: z.string().min(1, { error: 'expected the destination system name' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  eventTypes: z
+    .array(z.string().regex(EVENT_TYPE_PATTERN, { error: 'expected an event type, "prefix.*" or "*"' }))
+    .min(1, { error: 'expected at least one event-type pattern' }),
+  /** Only events from these source topics (default: every source topic). */
+  topics: z.array(z.string().min(1)).optional(),
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'expected tier 1, 2 or 3' }),
+  /** Several while a secret rotates: the receiver sees one signature per secret. */
+  secrets: z.array(signingSecret).min(1, { error: 'expected at least one signing secret' }),
+  enabled: boolean.default(true),
+  /** Deliveries to this subscription in flight at once, per deliverer instance. */
+  maxInFlight: integer(1, 10_000).default(16),
+  /** Requests per second, per deliverer instance (unset: no rate limit). */
+  ratePerSecond: z.number().positive({ error: 'expected a positive number of requests per second' }).optional(),
+  /** Fewer retries than the tier allows (never more: the tier's retry topics bound it). */
+  retry: z.strictObject({ retries: integer(0, RETRY_LADDER.length) }).optional(),
+  /** Deliver one at a time in source order (a failure holds back the ones after it). */
+  ordered: boolean.default(false),
+  /** Set by the deliverer when the receiver answered 410 Gone: an operator should disable it. */
+  flagged: z.strictObject({ reason: z.string(), at: z.string() }).optional(),
+});
+
+export type Subscription = z.infer<typeof subscriptionSchema>;
+export type SubscriptionInput = z.input<typeof subscriptionSchema>;
+
+export class SubscriptionError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid subscriptions:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SubscriptionError';
+    this.problems = problems;
+  }
+}
+
+/** Validates one subscription; problems name the field (`subscriptions[2].url: …`). */
+export function parseSubscription(value: unknown, where = 'subscription'): Subscription {
+  const result = subscriptionSchema.safeParse(value);
+  if (result.success) return result.data;
+  throw new SubscriptionError(
+    result.error.issues.map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      if (issue.code === 'unrecognized_keys') return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+      return `${where}${path}: ${issue.message}`;
+    }),
+  );
+}
+
+/**
+ * Parses a subscriptions file: `subscriptions: [ … ]` (or a bare list). Every problem of
+ * every entry is reported at once, and duplicate ids are an error.
+ */
+export function parseSubscriptionsYaml(text: string, fileName = 'subscriptions file'): Subscription[] {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new SubscriptionError([`${fileName}: not valid YAML (${(error as Error).message})`]);
+  }
+  const list = Array.isArray(document)
+    ? document
+    : (document as { subscriptions?: unknown } | null)?.subscriptions;
+  if (!Array.isArray(list)) {
+    throw new SubscriptionError([`${fileName}: expected "subscriptions:" with a list of subscriptions`]);
+  }
+  const problems: string[] = [];
+  const parsed: Subscription[] = [];
+  const seen = new Set<string>();
+  list.forEach((entry, index) => {
+    const id = (entry as { id?: unknown } | null)?.id;
+    const where = `subscriptions[${index}]${typeof id === 'string' ? ` (${id})` : ''}`;
+    try {
+      const subscription = parseSubscription(entry, where);
+      if (seen.has(subscription.id)) problems.push(`${where}.id: duplicate id "${subscription.id}"`);
+      seen.add(subscription.id);
+      parsed.push(subscription);
+    } catch (error) {
+      if (!(error instanceof SubscriptionError)) throw error;
+      problems.push(...error.problems);
+    }
+  });
+  if (problems.length > 0) throw new SubscriptionError(problems);
+  return parsed;
+}
