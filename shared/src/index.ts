@@ -16,3 +16,4 @@ export * from './subscriptions/match.ts';
 export * from './subscriptions/registry.ts';
 export * from './subscriptions/subscription.ts';
 export * from './delivery.ts';
+export * from './kafka/read-to-end.ts';

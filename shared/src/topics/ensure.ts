@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS; Node's ESM loader does not see this export by name.
+const { ConfigResourceTypes } = kafkajs;
 import type { TopicSpec } from './specs.ts';
 
 export interface TopicProblem {

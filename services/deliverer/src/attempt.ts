@@ -1,0 +1,209 @@
+import {
+  deliveryHeaders,
+  H,
+  ladderFor,
+  type BaseConfig,
+  type Delivery,
+  type Subscription,
+  type TopicNames,
+} from '@hookrail/shared';
+import type { OutgoingRecord } from './commit/commit-loop.ts';
+import type { HttpSender } from './http/sender.ts';
+import { classifyAttempt, type AttemptResult } from './policy/classify.ts';
+import { decideRetry } from './policy/retry-decision.ts';
+import { signatureHeaders } from './policy/signing.ts';
+
+/** Where a consumed record came from: DLQ records name it, attempt records too. */
+export interface Origin {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** One line of the delivery log (`hookrail.attempts`), as the monitor reads it. */
+export interface AttemptLogEntry {
+  deliveryId: string;
+  eventId: string;
+  eventType: string;
+  subscriptionId: string;
+  destination?: string;
+  tier: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  outcome: 'delivered' | 'retry' | 'dead-letter';
+  /** False when no HTTP request was made (subscription missing or disabled). */
+  http: boolean;
+  status?: number;
+  errorClass?: string;
+  reason?: string;
+  durationMs: number;
+  attemptedAt: number;
+  eventTime: number;
+  firstAttemptAt: number;
+  retryTopic?: string;
+  notBefore?: number;
+  origin: Origin;
+}
+
+export interface AttemptDependencies {
+  config: Pick<BaseConfig, 'tiers'>;
+  topics: TopicNames;
+  sender: HttpSender;
+  userAgent: string;
+  jitterRatio: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface AttemptOutcome {
+  records: OutgoingRecord[];
+  entry: AttemptLogEntry;
+}
+
+/**
+ * One attempt of one delivery: sign, POST, classify, decide, and return the records that
+ * record the outcome (attempt log + retry or dead letter, + the 410 flag). Sends nothing to
+ * Kafka itself: the lane commits these with the consumed offset in one transaction.
+ */
+export async function attemptDelivery(
+  delivery: Delivery,
+  subscription: Subscription | undefined,
+  origin: Origin,
+  deps: AttemptDependencies,
+): Promise<AttemptOutcome> {
+  const now = deps.now ?? Date.now;
+  const attemptedAt = now();
+  const firstAttemptAt = delivery.firstAttemptAt ?? attemptedAt;
+  const attempt = delivery.attempt + 1;
+  const base = {
+    deliveryId: delivery.deliveryId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    subscriptionId: delivery.subscriptionId,
+    tier: delivery.tier,
+    attempt,
+    attemptedAt,
+    eventTime: delivery.eventTime,
+    firstAttemptAt,
+    origin,
+    ...(subscription ? { destination: subscription.destination } : {}),
+  };
+
+  if (!subscription || !subscription.enabled) {
+    const errorClass = subscription ? 'subscription-disabled' : 'subscription-missing';
+    const detail = subscription
+      ? `subscription ${delivery.subscriptionId} is disabled`
+      : `subscription ${delivery.subscriptionId} does not exist (deleted after routing?)`;
+    const entry: AttemptLogEntry = { ...base, attempt: delivery.attempt, outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
+    return {
+      entry,
+      records: [
+        attemptRecord(entry, deps.topics),
+        deadLetter(delivery, origin, deps.topics, { errorClass, detail, lastAttemptAt: attemptedAt, firstAttemptAt }),
+      ],
+    };
+  }
+
+  const timestampSeconds = Math.floor(attemptedAt / 1_000);
+  const result = await deps.sender.send({
+    url: subscription.url,
+    body: delivery.payload,
+    headers: {
+      'content-type': delivery.contentType,
+      'user-agent': deps.userAgent,
+      ...signatureHeaders({ deliveryId: delivery.deliveryId, timestampSeconds, body: delivery.payload, secrets: subscription.secrets }),
+      ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+    },
+  });
+  const classification = classifyAttempt(result);
+  const tierRetries = deps.config.tiers[delivery.tier].retries;
+  const retries = Math.min(subscription.retry?.retries ?? tierRetries, tierRetries);
+  const decision = decideRetry({
+    classification,
+    attemptsMade: attempt,
+    ladder: ladderFor(retries),
+    ...(delivery.rung !== undefined ? { lastRungIndex: delivery.rung } : {}),
+    nowMs: now(),
+    random: deps.random ?? Math.random,
+    jitterRatio: deps.jitterRatio,
+  });
+  const http = {
+    http: true,
+    durationMs: Math.round(result.durationMs * 10) / 10,
+    ...(result.status !== undefined ? { status: result.status } : {}),
+    ...(result.errorClass !== undefined ? { errorClass: result.errorClass } : {}),
+    ...(classification.outcome !== 'delivered' ? { reason: classification.reason } : {}),
+  };
+
+  if (decision.action === 'done') {
+    const entry: AttemptLogEntry = { ...base, ...http, outcome: 'delivered' };
+    return { entry, records: [attemptRecord(entry, deps.topics)] };
+  }
+  if (decision.action === 'retry') {
+    const retryTopic = deps.topics.retry(delivery.tier, decision.rung);
+    const entry: AttemptLogEntry = { ...base, ...http, outcome: 'retry', retryTopic, notBefore: decision.notBefore };
+    const retry: Delivery = { ...delivery, attempt, firstAttemptAt, notBefore: decision.notBefore, rung: decision.rungIndex };
+    return {
+      entry,
+      records: [
+        attemptRecord(entry, deps.topics),
+        { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(retry) } },
+      ],
+    };
+  }
+
+  const entry: AttemptLogEntry = { ...base, ...http, outcome: 'dead-letter' };
+  const errorClass =
+    classification.outcome === 'permanent' && classification.gone ? 'gone' : decision.reason === 'exhausted' ? 'exhausted' : 'permanent';
+  const records: OutgoingRecord[] = [
+    attemptRecord(entry, deps.topics),
+    deadLetter({ ...delivery, attempt }, origin, deps.topics, {
+      errorClass,
+      detail: describe(result, decision.detail),
+      lastAttemptAt: attemptedAt,
+      firstAttemptAt,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+    }),
+  ];
+  if (errorClass === 'gone') {
+    // 410: the receiver says the endpoint is gone for good. Flag the subscription so an
+    // operator disables it; hookrail does not disable integrations on its own.
+    const flagged: Subscription = {
+      ...subscription,
+      flagged: { reason: `receiver answered 410 Gone for ${delivery.deliveryId}`, at: new Date(attemptedAt).toISOString() },
+    };
+    records.push({ topic: deps.topics.subscriptions, message: { key: subscription.id, value: JSON.stringify(flagged) } });
+  }
+  return { entry, records };
+}
+
+function describe(result: AttemptResult & { responseBodySnippet?: string }, detail: string): string {
+  const parts = [detail];
+  if (result.errorDetail) parts.push(result.errorDetail);
+  if (result.responseBodySnippet) parts.push(`response: ${result.responseBodySnippet}`);
+  return parts.join('; ').slice(0, 1_000);
+}
+
+function attemptRecord(entry: AttemptLogEntry, topics: TopicNames): OutgoingRecord {
+  return { topic: topics.attempts, message: { key: entry.subscriptionId, value: JSON.stringify(entry) } };
+}
+
+function deadLetter(
+  delivery: Delivery,
+  origin: Origin,
+  topics: TopicNames,
+  error: { errorClass: string; detail: string; lastAttemptAt: number; firstAttemptAt: number; status?: number },
+): OutgoingRecord {
+  const headers: Record<string, string> = {
+    ...deliveryHeaders({ ...delivery, firstAttemptAt: error.firstAttemptAt }),
+    [H.error]: error.errorClass,
+    [H.errorDetail]: error.detail,
+    [H.lastAttemptAt]: String(error.lastAttemptAt),
+    [H.originalTopic]: origin.topic,
+    [H.originalPartition]: String(origin.partition),
+    [H.originalOffset]: origin.offset,
+  };
+  if (error.status !== undefined) headers[H.status] = String(error.status);
+  delete headers[H.notBefore];
+  return { topic: topics.dlq, message: { key: delivery.subscriptionId, value: delivery.payload, headers } };
+}

@@ -1,0 +1,71 @@
+import { createSubscriptionRegistry, type RunningService, type ServiceContext } from '@hookrail/shared';
+import type { AttemptLogEntry } from './attempt.ts';
+import type { DelivererConfig } from './config.ts';
+import { createHttpSender } from './http/sender.ts';
+import { startTierLane, type TierLane } from './lane.ts';
+
+/** Wires the deliverer: registry, one HTTP sender, a lane per tier served, metrics. */
+export async function startDeliverer(context: ServiceContext<DelivererConfig>): Promise<RunningService> {
+  const { config, kafka, logger, topics, telemetry } = context;
+  const http = config.deliverer.http;
+
+  const attempts = telemetry.meter.createCounter('hookrail.deliverer.attempts', {
+    description: 'HTTP delivery attempts, by tier and outcome',
+    unit: '{attempt}',
+  });
+  const duration = telemetry.meter.createHistogram('http.client.request.duration', {
+    description: 'Duration of webhook POSTs',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+  });
+  const onAttempt = (entry: AttemptLogEntry) => {
+    const attributes = { 'hookrail.tier': entry.tier, 'hookrail.outcome': entry.outcome };
+    attempts.add(1, attributes);
+    if (entry.http) {
+      duration.record(entry.durationMs / 1_000, {
+        'http.request.method': 'POST',
+        ...(entry.status !== undefined ? { 'http.response.status_code': entry.status } : { 'error.type': entry.errorClass ?? 'unknown' }),
+        'hookrail.tier': entry.tier,
+      });
+    }
+  };
+
+  const registry = createSubscriptionRegistry({ kafka, topic: topics.subscriptions, logger, owner: 'deliverer' });
+  await registry.start();
+  const sender = createHttpSender({
+    connectTimeoutMs: http.connectTimeoutMs,
+    headersTimeoutMs: http.headersTimeoutMs,
+    bodyTimeoutMs: http.bodyTimeoutMs,
+    totalTimeoutMs: http.totalTimeoutMs,
+    connectionsPerOrigin: http.connectionsPerOrigin,
+    maxResponseBytes: http.maxResponseBytes,
+    requireHttps: http.requireHttps,
+    ssrf: { allow: http.allow },
+    userAgent: http.userAgent,
+  });
+
+  const lanes: TierLane[] = [];
+  for (const tier of config.deliverer.tiers) {
+    lanes.push(
+      await startTierLane({
+        tier,
+        config,
+        kafka,
+        topics,
+        registry,
+        logger,
+        onAttempt,
+        fail: context.fail,
+        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio },
+      }),
+    );
+  }
+
+  return {
+    async stop() {
+      await Promise.all(lanes.map((lane) => lane.stop()));
+      await sender.close();
+      await registry.stop();
+    },
+  };
+}

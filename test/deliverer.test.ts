@@ -1,0 +1,147 @@
+// The deliverer against the real broker and real receivers on loopback: classification,
+// the retry ladder, the DLQ, Retry-After, lateness, concurrency and signatures.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { H } from '@hookrail/shared';
+import { testKafka, uniquePrefix } from './support/kafka.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
+import { startService, type RunningProcess } from './support/services.ts';
+import {
+  applySubscriptions,
+  createTestInstall,
+  eventually,
+  produceDeliveries,
+  readAll,
+  TEST_SECRET,
+  testSubscription,
+  type TestInstall,
+} from './support/topics.ts';
+
+describe('deliverer', () => {
+  let kafka: Kafka;
+  let install: TestInstall;
+  let deliverer: RunningProcess;
+  const receivers: Record<string, Receiver> = {};
+
+  before(async () => {
+    kafka = testKafka();
+    // Short ladders so exhaustion happens within a test: tier 2 = 1 s, 4 s; tier 3 = 1 s, 4 s.
+    install = await createTestInstall(kafka, uniquePrefix('deliverer'), {
+      tiers: { 1: { retries: 3 }, 2: { retries: 2 }, 3: { retries: 2 } },
+    });
+    receivers.flaky = await startReceiver((r) => ({ status: r.seen < 2 ? 503 : 200 }));
+    receivers.down = await startReceiver(() => ({ status: 500, body: 'boom' }));
+    receivers.bad = await startReceiver(() => ({ status: 400, body: 'schema mismatch' }));
+    receivers.gone = await startReceiver(() => ({ status: 410 }));
+    receivers.throttled = await startReceiver((r) => (r.seen === 0 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 }));
+    receivers.slow = await startReceiver(() => ({ status: 200, delayMs: 500 }));
+    receivers.signed = await startReceiver(() => ({ status: 204 }));
+    await applySubscriptions(kafka, install, [
+      testSubscription({ id: 'flaky', url: receivers.flaky.url, tier: 2 }),
+      testSubscription({ id: 'down', url: receivers.down.url, tier: 3 }),
+      testSubscription({ id: 'bad', url: receivers.bad.url, tier: 3 }),
+      testSubscription({ id: 'gone', url: receivers.gone.url, tier: 3 }),
+      testSubscription({ id: 'throttled', url: receivers.throttled.url, tier: 1 }),
+      testSubscription({ id: 'slow', url: receivers.slow.url, tier: 1, maxInFlight: 50 }),
+      testSubscription({ id: 'signed', url: receivers.signed.url, tier: 2, secrets: [`whsec_${Buffer.alloc(32, 9).toString('base64')}`, TEST_SECRET] }),
+    ]);
+    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1' });
+    await deliverer.ready();
+  });
+
+  after(async () => {
+    const code = await deliverer?.stop();
+    for (const receiver of Object.values(receivers)) await receiver.close();
+    assert.equal(code, 0, 'the deliverer exits 0 on SIGTERM');
+  });
+
+  const attemptsOf = async (subscription: string) =>
+    (await readAll(kafka, install.topics.attempts)).map((r) => JSON.parse(r.value)).filter((a) => a.subscriptionId === subscription);
+  const deadLettersOf = async (subscription: string) =>
+    (await readAll(kafka, install.topics.dlq)).filter((r) => r.headers[H.subscriptionId] === subscription);
+
+  it('a receiver failing the first 2 attempts gets the delivery on attempt 3, with 3 attempt records', async () => {
+    const sub = testSubscription({ id: 'flaky', url: receivers.flaky!.url, tier: 2 });
+    const [id] = await produceDeliveries(kafka, install, sub, 1);
+    await eventually(() => (receivers.flaky!.delivered.has(id!) ? true : undefined), 30_000, 'the flaky delivery');
+    const attempts = await eventually(async () => {
+      const list = await attemptsOf('flaky');
+      return list.some((a) => a.outcome === 'delivered') ? list : undefined;
+    }, 10_000, 'the delivered attempt record');
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.outcome, a.status]), [[1, 'retry', 503], [2, 'retry', 503], [3, 'delivered', 200]]);
+    assert.equal((await deadLettersOf('flaky')).length, 0);
+  });
+
+  it('an always-500 receiver ends in exactly one DLQ record after the tier\'s attempts', async () => {
+    const sub = testSubscription({ id: 'down', url: receivers.down!.url, tier: 3 });
+    const [id] = await produceDeliveries(kafka, install, sub, 1);
+    const [dead] = await eventually(async () => {
+      const list = await deadLettersOf('down');
+      return list.length > 0 ? list : undefined;
+    }, 30_000, 'the dead letter');
+    assert.equal(receivers.down!.requests.length, 3, 'tier 3 here: 1 attempt + 2 retries');
+    const h = dead!.headers;
+    assert.equal(h[H.deliveryId], id);
+    assert.equal(h[H.error], 'exhausted');
+    assert.equal(h[H.status], '500');
+    assert.equal(h[H.attempt], '3');
+    assert.match(h[H.errorDetail]!, /boom/);
+    assert.equal(h[H.originalTopic], install.topics.retry(3, { name: '4s', delayMs: 4_000 }));
+    assert.ok(Number(h[H.firstAttemptAt]) <= Number(h[H.lastAttemptAt]));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal((await deadLettersOf('down')).length, 1, 'exactly one');
+  });
+
+  it('400 goes to the DLQ at once; 410 too, and flags the subscription', async () => {
+    await produceDeliveries(kafka, install, testSubscription({ id: 'bad', url: receivers.bad!.url }), 1);
+    await produceDeliveries(kafka, install, testSubscription({ id: 'gone', url: receivers.gone!.url }), 1);
+    const bad = await eventually(async () => ((await deadLettersOf('bad')).length ? deadLettersOf('bad') : undefined), 20_000, '400 dead letter');
+    assert.equal(bad[0]!.headers[H.error], 'permanent');
+    assert.equal(bad[0]!.headers[H.status], '400');
+    assert.equal(receivers.bad!.requests.length, 1, 'a 4xx is not retried');
+    const gone = await eventually(async () => ((await deadLettersOf('gone')).length ? deadLettersOf('gone') : undefined), 20_000, '410 dead letter');
+    assert.equal(gone[0]!.headers[H.error], 'gone');
+    const registry = await readAll(kafka, install.topics.subscriptions);
+    const flagged = registry.filter((r) => r.key === 'gone').map((r) => JSON.parse(r.value)).at(-1);
+    assert.match(flagged.flagged.reason, /410 Gone/);
+  });
+
+  it('honours Retry-After: the retry waits at least as long as the receiver asked', async () => {
+    await produceDeliveries(kafka, install, testSubscription({ id: 'throttled', url: receivers.throttled!.url, tier: 1 }), 1);
+    await eventually(() => (receivers.throttled!.delivered.size === 1 ? true : undefined), 30_000, 'the throttled delivery');
+    const [first, second] = receivers.throttled!.requests;
+    assert.ok(second!.at - first!.at >= 3_000, `retried after ${second!.at - first!.at} ms, asked for 3000`);
+    const attempts = await attemptsOf('throttled');
+    assert.equal(attempts[0].retryTopic, install.topics.retry(1, { name: '4s', delayMs: 4_000 }), 'moved to the first rung covering 3 s');
+  });
+
+  it('a slow receiver (500 ms) on one partition gets many requests in flight at once', async () => {
+    const started = Date.now();
+    await produceDeliveries(kafka, install, testSubscription({ id: 'slow', url: receivers.slow!.url, tier: 1, maxInFlight: 50 }), 200);
+    await eventually(() => (receivers.slow!.delivered.size === 200 ? true : undefined), 60_000, '200 slow deliveries');
+    const seconds = (Date.now() - started) / 1_000;
+    const rate = 200 / seconds;
+    console.log(`# slow receiver: 200 deliveries in ${seconds.toFixed(1)} s = ${rate.toFixed(0)}/s, peak in flight ${receivers.slow!.peakInFlight}`);
+    assert.ok(receivers.slow!.peakInFlight > 10, `peak in flight ${receivers.slow!.peakInFlight}`);
+    assert.ok(receivers.slow!.peakInFlight <= 50, 'the subscription\'s max in flight holds');
+  });
+
+  it('signs with Standard Webhooks; an independent implementation verifies it during rotation', async () => {
+    const [id] = await produceDeliveries(kafka, install, testSubscription({ id: 'signed', url: receivers.signed!.url, tier: 2 }), 1);
+    await eventually(() => (receivers.signed!.delivered.has(id!) ? true : undefined), 20_000, 'the signed delivery');
+    const request = receivers.signed!.requests.find((r) => r.webhookId === id)!;
+    const headers = {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    };
+    assert.equal(headers['webhook-signature'].split(' ').length, 2, 'one signature per secret');
+    const verified = new Webhook(TEST_SECRET).verify(request.body.toString('utf8'), headers) as { type: string };
+    assert.equal(verified.type, 'test.event');
+    assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request.body.toString('utf8'), headers));
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.match(String(request.headers['user-agent']), /^hookrail\//);
+  });
+});

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  baseConfigSchema,
+  deliveryHeaders,
+  deliveryId,
+  ensureTopics,
+  headersToStrings,
+  hookrailTopicSpecs,
+  publishSubscriptions,
+  readToEnd,
+  topicNames,
+  type Subscription,
+  type SubscriptionInput,
+  subscriptionSchema,
+  type TopicNames,
+} from '@hookrail/shared';
+import type { Kafka } from 'kafkajs';
+import { stringify } from 'yaml';
+import { testBrokers } from './kafka.ts';
+
+/** A hookrail installation of its own on the shared test broker: prefix, config file, topics. */
+export interface TestInstall {
+  prefix: string;
+  topics: TopicNames;
+  configFile: string;
+  env: Record<string, string>;
+}
+
+export async function createTestInstall(kafka: Kafka, prefix: string, config: Record<string, unknown> = {}): Promise<TestInstall> {
+  const full = { topics: { prefix, partitions: 3 }, ...config };
+  const configFile = join(mkdtempSync(join(tmpdir(), 'hookrail-test-')), 'hookrail.yaml');
+  writeFileSync(configFile, stringify(full));
+  const parsed = baseConfigSchema.parse({ kafka: { brokers: testBrokers() }, ...full });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, hookrailTopicSpecs(parsed), { create: true }).finally(() => admin.disconnect());
+  return {
+    prefix,
+    topics: topicNames(prefix),
+    configFile,
+    env: { HOOKRAIL_CONFIG: configFile, HOOKRAIL_HTTP_REQUIRE_HTTPS: 'false', HOOKRAIL_HTTP_ALLOW: 'loopback', HOOKRAIL_SHUTDOWN_DEADLINE: '30s' },
+  };
+}
+
+export const TEST_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+export function testSubscription(input: Partial<SubscriptionInput> & Pick<SubscriptionInput, 'id' | 'url'>): Subscription {
+  return subscriptionSchema.parse({
+    source: 'test',
+    destination: input.id,
+    eventTypes: ['*'],
+    tier: 3,
+    secrets: [TEST_SECRET],
+    ...input,
+  });
+}
+
+export async function applySubscriptions(kafka: Kafka, install: TestInstall, subscriptions: Subscription[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  await publishSubscriptions(producer, install.topics.subscriptions, subscriptions).finally(() => producer.disconnect());
+}
+
+/** Delivery records as the router would write them, straight to the tier topic. */
+export async function produceDeliveries(kafka: Kafka, install: TestInstall, subscription: Subscription, count: number): Promise<string[]> {
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const ids: string[] = [];
+  const messages = Array.from({ length: count }, (_, i) => {
+    const eventId = randomUUID();
+    const id = deliveryId(eventId, subscription.id);
+    ids.push(id);
+    const payload = Buffer.from(JSON.stringify({ id: eventId, type: 'test.event', n: i }));
+    return {
+      key: subscription.id,
+      value: payload,
+      headers: deliveryHeaders({
+        deliveryId: id,
+        eventId,
+        eventType: 'test.event',
+        subscriptionId: subscription.id,
+        tier: subscription.tier,
+        attempt: 0,
+        source: 'test/0/0',
+        eventTime: Date.now(),
+        contentType: 'application/json',
+        payload,
+      }),
+    };
+  });
+  for (let i = 0; i < messages.length; i += 500) {
+    await producer.send({ topic: install.topics.tier(subscription.tier), acks: -1, messages: messages.slice(i, i + 500) });
+  }
+  await producer.disconnect();
+  return ids;
+}
+
+export interface ReadRecord {
+  partition: number;
+  offset: string;
+  key: string | undefined;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Every committed record of a topic (read_committed), from the beginning to its end now. */
+export async function readAll(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
+  const records: ReadRecord[] = [];
+  await readToEnd({
+    kafka,
+    topic,
+    groupId: `test-reader-${randomUUID()}`,
+    onBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        records.push({
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key?.toString(),
+          value: message.value?.toString() ?? '',
+          headers: headersToStrings(message.headers),
+        });
+      }
+    },
+  });
+  return records;
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

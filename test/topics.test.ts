@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Admin } from 'kafkajs';
+import { baseConfigSchema, ensureTopics, hookrailTopicSpecs, topicNames } from '@hookrail/shared';
+import { testBrokers, testKafka, uniquePrefix } from './support/kafka.ts';
+
+describe('hookrail topics on the real broker', () => {
+  const prefix = uniquePrefix('topics');
+  const config = baseConfigSchema.parse({
+    kafka: { brokers: testBrokers() },
+    topics: { prefix, partitions: 2 },
+  });
+  const specs = hookrailTopicSpecs(config);
+  let admin: Admin;
+
+  before(async () => {
+    admin = testKafka().admin();
+    await admin.connect();
+  });
+  after(async () => {
+    await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('creates every topic of the design, the registry compacted', async () => {
+    const names = topicNames(prefix);
+    // 1 registry + 3 tiers + (8 + 6 + 5) retry rungs + dlq, attempts, invalid, alerts
+    assert.equal(specs.length, 1 + 3 + 19 + 4);
+    assert.ok(specs.some((s) => s.name === `${prefix}.tier1.retry.16384s`));
+    assert.ok(!specs.some((s) => s.name === `${prefix}.tier3.retry.1024s`), 'tier 3 stops at 256 s');
+
+    const report = await ensureTopics(admin, specs, { create: true });
+    assert.equal(report.created.length, specs.length);
+    assert.deepEqual(report.problems, []);
+
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: names.subscriptions, configNames: ['cleanup.policy'] }],
+    });
+    assert.equal(described.resources[0]?.configEntries[0]?.configValue, 'compact');
+  });
+
+  it('verifies existing topics and reports each mismatch clearly', async () => {
+    const again = await ensureTopics(admin, specs, { create: true });
+    assert.equal(again.created.length, 0);
+    assert.equal(again.verified.length, specs.length);
+    assert.deepEqual(again.problems, []);
+
+    const names = topicNames(prefix);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: names.subscriptions, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }],
+    });
+    // The broker applies config changes through the metadata log: wait until it shows.
+    for (let i = 0; i < 50; i++) {
+      const now = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: names.subscriptions, configNames: ['cleanup.policy'] }],
+      });
+      if (now.resources[0]?.configEntries[0]?.configValue === 'delete') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const wider = specs.map((s) => (s.name === names.dlq ? { ...s, partitions: 4 } : s));
+    const report = await ensureTopics(admin, wider, { create: true });
+    assert.deepEqual(
+      report.problems.map((p) => [p.severity, p.message]).sort(),
+      [
+        ['error', `topic ${names.subscriptions} has cleanup.policy=delete, expected compact`],
+        ['warning', `topic ${names.dlq} has 2 partitions, expected 4`],
+      ],
+    );
+  });
+
+  it('without create, a missing topic is an error that says how to create it', async () => {
+    const missing = [{ name: `${prefix}.missing`, partitions: 1, replicationFactor: 1, configs: {} }];
+    const report = await ensureTopics(admin, missing, { create: false });
+    assert.equal(report.problems[0]?.severity, 'error');
+    assert.match(report.problems[0]!.message, /does not exist \(create it with "hookrail topics create"\)/);
+  });
+});
