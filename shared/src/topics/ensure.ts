@@ -35,8 +35,10 @@ export async function ensureTopics(
   const report: TopicReport = { created: [], verified: [], problems: [] };
 
   if (missing.length > 0 && options.create) {
+    // Created without KafkaJS's own wait for leaders, which gives up early on a busy broker;
+    // waitForLeaders below polls metadata until every partition has one.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.name,
         numPartitions: spec.partitions,
@@ -44,6 +46,7 @@ export async function ensureTopics(
         configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(admin, missing.map((spec) => spec.name));
     report.created.push(...missing.map((spec) => spec.name));
   } else {
     for (const spec of missing) {
@@ -96,4 +99,19 @@ export async function ensureTopics(
     report.verified.push(spec.name);
   }
   return report;
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      // Unknown topic or partition while the new topics propagate: look again.
+      if (!(error as { retriable?: boolean }).retriable) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // The ladder module itself, not the @hookrail/shared barrel: it is dependency-free data.
-import { ladderFor, type RetryRung } from '../../../../shared/src/retry-ladder.ts';
+import { ladderFor, type RetryRung } from '@hookrail/shared';
 import type { Classification } from './classify.ts';
 import { decideRetry, type RetryDecision } from './retry-decision.ts';
 

@@ -46,7 +46,8 @@ const bigintLong = avsc.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-function longHook(schema: unknown): avsc.Type | undefined {
+/** avsc typeHook that reads and writes every Avro long as a bigint. */
+export function avroBigintLongHook(schema: unknown): avsc.Type | undefined {
   const isLong =
     schema === 'long' ||
     (typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'long');
@@ -106,7 +107,7 @@ export function createConfluentDecoder(options: SchemaRegistryOptions): Confluen
       },
       middlewares: [timeoutMiddleware(timeoutMs)],
     },
-    { [SchemaType.AVRO]: { typeHook: longHook as never } },
+    { [SchemaType.AVRO]: { typeHook: avroBigintLongHook as never } },
   );
   // "Not found" answers are remembered for a while: a stream of records framed with a bad id
   // should not turn into a stream of registry requests. Bounded so junk ids cannot grow it.

@@ -9,7 +9,6 @@ export function invalid(reason: InvalidReason, detail: string): InvalidEvent {
 
 /** Control characters (newlines included) become spaces; longer text is cut and ends in "…". */
 export function oneLine(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   if (flat.length <= max) return flat;
   let cut = flat.slice(0, max - 1);

@@ -1,7 +1,8 @@
 // What a failed schema lookup means for the record. Only a registry that answers "this schema
 // id does not exist" makes the record permanently undecodable ('unknown-schema'); everything
 // else (refused connection, timeout, 5xx, 401/403, a 404 that is not a schema answer because
-// the URL is wrong) is the registry's problem, not the event's: 'schema-registry-unavailable',
+// the URL is wrong, e.g. Apicurio's "RESTEASY003210: Could not find resource for full path")
+// is the registry's problem, not the event's: 'schema-registry-unavailable',
 // which the router retries instead of parking the event as invalid.
 //
 // @kafkajs/confluent-schema-registry turns every failed HTTP call into a ResponseError (its
@@ -33,6 +34,13 @@ const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREAC
 /** The library words an HTTP error without a JSON `message` as "Error, status N: ...". */
 const NO_REGISTRY_MESSAGE = /Error, status \d{3}/;
 
+/**
+ * How registries word "no schema with this id" (error_code 40403, which the library drops):
+ * Confluent, Karapace, Redpanda: "Schema 99999 not found"; Apicurio 2/3: "No content with
+ * id/hash 'contentId-99999' was found."; a missing reference: "Subject 'x' not found".
+ */
+const SCHEMA_NOT_FOUND = /not found|no content with id/i;
+
 /** Maps an error from fetching schema `schemaId` to the record's InvalidEvent. */
 export function classifyRegistryError(error: unknown, schemaId: number): InvalidEvent {
   const message = stripClientId(error instanceof Error ? error.message : String(error));
@@ -42,7 +50,7 @@ export function classifyRegistryError(error: unknown, schemaId: number): Invalid
     return invalid('undecodable', `schema id ${schemaId} from the schema registry cannot be used: ${message}`);
   }
   const status = error.status;
-  if (status === 404 && !NO_REGISTRY_MESSAGE.test(message)) {
+  if (status === 404 && !NO_REGISTRY_MESSAGE.test(message) && SCHEMA_NOT_FOUND.test(message)) {
     return invalid('unknown-schema', `schema id ${schemaId} is not in the schema registry (404: ${message})`);
   }
   if (status === 404) {

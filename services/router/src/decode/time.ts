@@ -46,10 +46,11 @@ export function parseIsoTime(text: string, options: IsoOptions = {}): number | u
 }
 
 /**
- * An event time found in a payload: epoch ms as a number or a digit string, or an ISO-8601
+ * An event time found in a payload: epoch ms as a number, bigint or digit string, or an ISO-8601
  * string. Undefined when absent or unparseable (the caller falls back to the record time).
  */
 export function parseEventTime(value: unknown): number | undefined {
+  if (typeof value === 'bigint') return parseEventTime(Number(value)); // Avro longs
   if (typeof value === 'number') {
     return Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH_MS ? Math.trunc(value) : undefined;
   }

@@ -1,0 +1,67 @@
+// Each service as an operator runs it: its own process, configured by environment, ready
+// on /readyz, and out with exit code 0 on SIGTERM. A bad config stops it at once, naming
+// the field.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { testKafka, uniquePrefix } from './support/kafka.ts';
+import { startService, type ServiceName } from './support/services.ts';
+import { createTestInstall, type TestInstall } from './support/topics.ts';
+
+describe('service lifecycle', () => {
+  let kafka: Kafka;
+  let install: TestInstall;
+  const sourceTopic = uniquePrefix('lifecycle-source');
+
+  before(async () => {
+    kafka = testKafka();
+    install = await createTestInstall(kafka, uniquePrefix('lifecycle'));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: sourceTopic, numPartitions: 1 }] });
+    await admin.disconnect();
+  });
+  after(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [sourceTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const services: Array<[ServiceName, Record<string, string>]> = [
+    ['router', { HOOKRAIL_ROUTER_SOURCE_TOPICS: sourceTopic }],
+    ['deliverer', {}],
+    ['monitor', {}],
+  ];
+  for (const [name, extra] of services) {
+    it(`${name} starts, reports ready, serves /metrics and exits 0 on SIGTERM`, async () => {
+      const service = startService(name, { ...install.env, ...extra, HOOKRAIL_INSTANCE_ID: `life-${name}` });
+      const port = await service.ready();
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /target_info|# HELP/);
+      const started = Date.now();
+      assert.equal(await service.stop('SIGTERM'), 0);
+      assert.ok(service.logs.some((l) => l.msg === 'stopped'));
+      console.log(`# ${name}: stopped ${Date.now() - started} ms after SIGTERM`);
+    });
+  }
+
+  it('a bad config stops a service at start-up with a message naming the field', async () => {
+    const service = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '4', HOOKRAIL_OPS_PORT: 'abc' });
+    assert.equal(await service.exited, 2);
+    const message = service.stderr.join('\n');
+    assert.match(message, /invalid configuration/);
+    assert.match(message, /deliverer\.tiers\.0: expected tiers 1, 2 and\/or 3 \(from HOOKRAIL_DELIVERER_TIERS="4"\)/);
+    assert.match(message, /ops\.port: expected a whole number from 0 to 65535 \(from HOOKRAIL_OPS_PORT="abc"\)/);
+  });
+
+  it('the router without source topics says how to configure them', async () => {
+    const service = startService('router', install.env);
+    assert.equal(await service.exited, 2);
+    assert.match(service.stderr.join('\n'), /router: expected source topics: set router\.sourceTopics \(HOOKRAIL_ROUTER_SOURCE_TOPICS\)/);
+  });
+});
