@@ -23,7 +23,7 @@ const patterns = process.argv.slice(2).length > 0
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-concurrency=1', '--test-timeout=600000', ...patterns],
+  ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...patterns],
   { cwd: root, stdio: 'inherit', env: process.env },
 );
 console.log(`test run took ${((Date.now() - started) / 1_000).toFixed(1)} s`);

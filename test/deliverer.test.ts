@@ -38,6 +38,8 @@ describe('deliverer', () => {
     receivers.throttled = await startReceiver((r) => (r.seen === 0 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 }));
     receivers.slow = await startReceiver(() => ({ status: 200, delayMs: 500 }));
     receivers.signed = await startReceiver(() => ({ status: 204 }));
+    receivers.once = await startReceiver((r) => ({ status: r.seen === 0 ? 502 : 200 }));
+    receivers.quick = await startReceiver(() => ({ status: 200 }));
     await applySubscriptions(kafka, install, [
       testSubscription({ id: 'flaky', url: receivers.flaky.url, tier: 2 }),
       testSubscription({ id: 'down', url: receivers.down.url, tier: 3 }),
@@ -45,6 +47,9 @@ describe('deliverer', () => {
       testSubscription({ id: 'gone', url: receivers.gone.url, tier: 3 }),
       testSubscription({ id: 'throttled', url: receivers.throttled.url, tier: 1 }),
       testSubscription({ id: 'slow', url: receivers.slow.url, tier: 1, maxInFlight: 50 }),
+      testSubscription({ id: 'once', url: receivers.once.url, tier: 2, maxInFlight: 100 }),
+      testSubscription({ id: 'quick', url: receivers.quick.url, tier: 1 }),
+      testSubscription({ id: 'quick2', url: receivers.quick.url, tier: 2 }),
       testSubscription({ id: 'signed', url: receivers.signed.url, tier: 2, secrets: [`whsec_${Buffer.alloc(32, 9).toString('base64')}`, TEST_SECRET] }),
     ]);
     deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1' });
@@ -143,5 +148,51 @@ describe('deliverer', () => {
     assert.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request.body.toString('utf8'), headers));
     assert.equal(request.headers['content-type'], 'application/json');
     assert.match(String(request.headers['user-agent']), /^hookrail\//);
+  });
+
+  it('retries never fire before they are due', async () => {
+    const sub = testSubscription({ id: 'once', url: receivers.once!.url, tier: 2, maxInFlight: 100 });
+    await produceDeliveries(kafka, install, sub, 100);
+    await eventually(() => (receivers.once!.delivered.size === 100 ? true : undefined), 30_000, '100 retried deliveries');
+    const attempts = await eventually(async () => {
+      const list = await attemptsOf('once');
+      return list.filter((a) => a.outcome === 'delivered').length === 100 ? list : undefined;
+    }, 10_000, 'the attempt records');
+    const byDelivery = Map.groupBy(attempts, (a) => a.deliveryId as string);
+    const lateness: number[] = [];
+    for (const list of byDelivery.values()) {
+      const [first, second] = list.sort((a, b) => a.attempt - b.attempt);
+      assert.equal(first.outcome, 'retry');
+      lateness.push(second.attemptedAt - first.notBefore);
+    }
+    lateness.sort((a, b) => a - b);
+    const p = (q: number) => lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))]!;
+    console.log(`# retry lateness (fired - due) over ${lateness.length} retries: p50=${p(0.5)} ms p99=${p(0.99)} ms max=${lateness.at(-1)} ms min=${lateness[0]} ms`);
+    assert.ok(lateness[0]! >= 0, `a retry fired ${-lateness[0]!} ms early`);
+  });
+
+  it('a partition waiting on a long retry holds back neither another partition nor another tier', async () => {
+    // A retry record due in 5 minutes at the head of partition 0 of tier 1's 4 s rung…
+    const producer = kafka.producer();
+    await producer.connect();
+    const { deliveryHeaders } = await import('@hookrail/shared');
+    const waiting = testSubscription({ id: 'quick', url: receivers.quick!.url, tier: 1 });
+    const headers = (id: string, notBefore: number) =>
+      deliveryHeaders({ deliveryId: id, eventId: id, eventType: 'test.event', subscriptionId: waiting.id, tier: 1, attempt: 1, rung: 1, notBefore, source: 'test/0/0', eventTime: Date.now(), contentType: 'application/json', payload: Buffer.from('{}') });
+    const retryTopic = install.topics.retry(1, { name: '4s', delayMs: 4_000 });
+    await producer.send({ topic: retryTopic, messages: [{ partition: 0, key: 'quick', value: '{}', headers: headers('msg_late', Date.now() + 300_000) }] });
+    await producer.send({ topic: retryTopic, messages: [{ partition: 0, key: 'quick', value: '{}', headers: headers('msg_behind_late', Date.now()) }] });
+    // …while partition 1 of the same topic, the tier topic and tier 2 have work due now.
+    await producer.send({ topic: retryTopic, messages: [{ partition: 1, key: 'quick', value: '{}', headers: headers('msg_other_partition', Date.now()) }] });
+    await producer.disconnect();
+    const [tier1] = await produceDeliveries(kafka, install, waiting, 1);
+    const [tier2] = await produceDeliveries(kafka, install, testSubscription({ id: 'quick2', url: receivers.quick!.url, tier: 2 }), 1);
+    await eventually(
+      () => (['msg_other_partition', tier1!, tier2!].every((id) => receivers.quick!.delivered.has(id)) ? true : undefined),
+      10_000,
+      'the other partition, the tier topic and tier 2 to flow',
+    );
+    assert.ok(!receivers.quick!.delivered.has('msg_late'), 'the long retry is not due');
+    assert.ok(!receivers.quick!.delivered.has('msg_behind_late'), 'records behind it in its partition wait (FIFO per rung)');
   });
 });

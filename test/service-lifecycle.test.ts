@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
+import { ensureTopics } from '@hookrail/shared';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { startService, type ServiceName } from './support/services.ts';
 import { createTestInstall, type TestInstall } from './support/topics.ts';
@@ -18,8 +19,9 @@ describe('service lifecycle', () => {
     install = await createTestInstall(kafka, uniquePrefix('lifecycle'));
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: sourceTopic, numPartitions: 1 }] });
-    await admin.disconnect();
+    await ensureTopics(admin, [{ name: sourceTopic, partitions: 1, replicationFactor: 1, configs: {} }], { create: true }).finally(() =>
+      admin.disconnect(),
+    );
   });
   after(async () => {
     const admin = kafka.admin();

@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   at: number;
   /** How many requests this webhook-id had received before this one. */
   seen: number;
+  /** The status answered (once answered). */
+  status?: number;
 }
 
 export interface Reply {
@@ -49,6 +51,7 @@ export async function startReceiver(reply: (request: ReceivedRequest) => Reply =
       const answer = reply(received);
       const send = () => {
         inFlight--;
+        received.status = answer.status;
         if (answer.status >= 200 && answer.status < 300) delivered.add(webhookId);
         response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
       };
