@@ -110,7 +110,7 @@ describe('conservation under SIGKILL', () => {
       const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
       const missing = [...expected.keys()].filter((id) => !done.has(id) && !dead.has(id));
       return missing.length === 0 ? { done, dead } : undefined;
-    }, 240_000, 'every delivery to be delivered or dead-lettered');
+    }, 240_000, 'every delivery to be delivered or dead-lettered', 2_000);
 
     await router.stop('SIGTERM');
     await deliverer.stop('SIGTERM');

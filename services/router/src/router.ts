@@ -61,7 +61,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (batch.messages.length === 0) return;
       const outgoing: OutgoingRecord[] = [];
       let invalid = 0;
@@ -110,6 +110,8 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
         await transaction.abort().catch(() => undefined);
         throw error;
       }
+      // Committed in the transaction; tell KafkaJS to fetch past the batch too.
+      resolveOffset(batch.lastOffset());
       routed.add(batch.messages.length - invalid, { outcome: 'routed' });
       if (invalid > 0) routed.add(invalid, { outcome: 'invalid' });
       fannedOut.add(outgoing.length - invalid);
