@@ -71,13 +71,18 @@ export function createDispatcher(options: {
   return {
     submit(job) {
       pending++;
-      const wait = job.dueAt - now();
-      if (wait <= 0) return enqueue(job);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        enqueue(job);
-      }, wait);
-      timers.add(timer);
+      // Timers run on a monotonic clock and may fire a millisecond before the wall-clock due
+      // time; a retry must never start early, so check again and wait out the rest.
+      const waitUntilDue = () => {
+        const wait = job.dueAt - now();
+        if (wait <= 0) return enqueue(job);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          waitUntilDue();
+        }, wait);
+        timers.add(timer);
+      };
+      waitUntilDue();
     },
     get pending() {
       return pending;

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { eventTypeMatches, matchSubscriptions } from './match.ts';
+import { parseSubscriptionsYaml, SubscriptionError } from './subscription.ts';
+
+const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+
+const problemsOf = (text: string): string[] => {
+  try {
+    parseSubscriptionsYaml(text, 'subs.yaml');
+  } catch (error) {
+    assert.ok(error instanceof SubscriptionError);
+    return [...error.problems];
+  }
+  return assert.fail('expected the file to be rejected');
+};
+
+describe('subscriptions', () => {
+  it('parses a file with defaults filled in', () => {
+    const [sub] = parseSubscriptionsYaml(
+      `subscriptions:\n  - id: warehouse\n    source: shop\n    destination: dwh\n    url: https://dwh.example.com/hook\n    eventTypes: ["order.*"]\n    tier: 1\n    secrets: ["${SECRET}"]\n`,
+    );
+    assert.equal(sub!.enabled, true);
+    assert.equal(sub!.maxInFlight, 16);
+    assert.equal(sub!.ordered, false);
+  });
+
+  it('names every problem of every entry, and duplicate ids', () => {
+    const problems = problemsOf(`subscriptions:
+  - id: Bad Id
+    source: shop
+    destination: x
+    url: ftp://x
+    eventTypes: []
+    tier: 4
+    secrets: [nope]
+    colour: blue
+  - id: a
+    source: s
+    destination: d
+    url: https://a.example.com
+    eventTypes: ["*"]
+    tier: 2
+    secrets: ["${SECRET}"]
+  - id: a
+    source: s
+    destination: d
+    url: https://a.example.com
+    eventTypes: ["*"]
+    tier: 2
+    secrets: ["${SECRET}"]
+`);
+    const expected = [
+      /^subscriptions\[0\] \(Bad Id\)\.id: expected a lower-case id/,
+      /^subscriptions\[0\] \(Bad Id\)\.url: expected an http:\/\/ or https:\/\/ URL/,
+      /^subscriptions\[0\] \(Bad Id\)\.eventTypes: expected at least one event-type pattern/,
+      /^subscriptions\[0\] \(Bad Id\)\.tier: expected tier 1, 2 or 3/,
+      /^subscriptions\[0\] \(Bad Id\)\.secrets\[0\]: expected a signing secret "whsec_/,
+      /^subscriptions\[0\] \(Bad Id\): unknown field colour/,
+      /^subscriptions\[2\] \(a\)\.id: duplicate id "a"/,
+    ];
+    for (const pattern of expected) assert.ok(problems.some((p) => pattern.test(p)), `${pattern} not in:\n${problems.join('\n')}`);
+  });
+
+  it('says what is wrong with the file itself', () => {
+    assert.match(problemsOf('subscriptions: [')[0]!, /not valid YAML/);
+    assert.match(problemsOf('hello: world')[0]!, /expected "subscriptions:" with a list/);
+  });
+
+  it('matches exact types, prefixes and everything', () => {
+    assert.ok(eventTypeMatches('*', 'anything'));
+    assert.ok(eventTypeMatches('order.*', 'order.created'));
+    assert.ok(eventTypeMatches('order.*', 'order.line.added'));
+    assert.ok(!eventTypeMatches('order.*', 'orders.created'));
+    assert.ok(!eventTypeMatches('order.*', 'order'));
+    assert.ok(eventTypeMatches('order.created', 'order.created'));
+    assert.ok(!eventTypeMatches('order.created', 'order.created.v2'));
+  });
+
+  it('routes only to enabled subscriptions of the topic, in id order', () => {
+    const base = { source: 's', destination: 'd', url: 'https://x.example.com', tier: 1 as const, secrets: [SECRET], maxInFlight: 1, ordered: false };
+    const subs = [
+      { ...base, id: 'c', eventTypes: ['*'], enabled: true },
+      { ...base, id: 'a', eventTypes: ['order.*'], enabled: true },
+      { ...base, id: 'b', eventTypes: ['*'], enabled: false },
+      { ...base, id: 'd', eventTypes: ['*'], enabled: true, topics: ['other'] },
+    ];
+    assert.deepEqual(matchSubscriptions(subs, { type: 'order.paid', topic: 'shop' }).map((s) => s.id), ['a', 'c']);
+    assert.deepEqual(matchSubscriptions(subs, { type: 'user.x', topic: 'other' }).map((s) => s.id), ['c', 'd']);
+  });
+});

@@ -1,0 +1,105 @@
+// The hookrail CLI as operators and data teams use it: topics, subscriptions from YAML,
+// DLQ inspection and replay back into delivery with the same webhook-id.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
+import { startService, type RunningProcess } from './support/services.ts';
+import { eventually, produceDeliveries, readAll, TEST_SECRET, testSubscription } from './support/topics.ts';
+import { topicNames } from '@hookrail/shared';
+
+describe('hookrail CLI', () => {
+  const prefix = uniquePrefix('cli');
+  const dir = mkdtempSync(join(tmpdir(), 'hookrail-cli-'));
+  let kafka: Kafka;
+  let receiver: Receiver;
+  let accepting = false;
+  let deliverer: RunningProcess | undefined;
+
+  const hookrail = (...args: string[]) => {
+    const result = spawnSync(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), '--brokers', testBrokers().join(','), '--prefix', prefix, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  before(async () => {
+    kafka = testKafka();
+    receiver = await startReceiver(() => ({ status: accepting ? 200 : 422, body: 'field "total" missing' }));
+  });
+  after(async () => {
+    if (deliverer) assert.equal(await deliverer.stop(), 0);
+    await receiver.close();
+  });
+
+  it('creates and verifies the topics', () => {
+    const created = hookrail('topics', 'create');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, new RegExp(`created  ${prefix}\\.dlq`));
+    const verified = hookrail('topics', 'verify');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, new RegExp(`ok       ${prefix}\\.subscriptions`));
+  });
+
+  it('rejects an invalid subscriptions file naming each field, and writes nothing', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'subscriptions:\n  - id: billing\n    source: erp\n    destination: billing\n    url: not-a-url\n    eventTypes: ["*"]\n    tier: 5\n    secrets: []\n');
+    const result = hookrail('subscriptions', 'apply', file);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.url: expected an http:\/\/ or https:\/\/ URL/);
+    assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.tier: expected tier 1, 2 or 3/);
+    assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.secrets: expected at least one signing secret/);
+  });
+
+  it('applies subscriptions from YAML and lists them with secrets redacted', () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, `subscriptions:\n  - id: billing\n    source: erp\n    destination: billing\n    url: ${receiver.url}\n    eventTypes: ["invoice.*"]\n    tier: 3\n    secrets: ["${TEST_SECRET}"]\n`);
+    const applied = hookrail('subscriptions', 'apply', file);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /create  billing  tier 3/);
+    const listed = hookrail('subscriptions', 'list', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    const [billing] = JSON.parse(listed.stdout);
+    assert.equal(billing.id, 'billing');
+    assert.deepEqual(billing.secrets, ['whsec_[redacted]']);
+    assert.ok(!listed.stdout.includes(TEST_SECRET));
+  });
+
+  it('inspects dead letters and replays them, once, with the same webhook-id', async () => {
+    deliverer = startService('deliverer', {
+      HOOKRAIL_TOPIC_PREFIX: prefix,
+      HOOKRAIL_HTTP_REQUIRE_HTTPS: 'false',
+      HOOKRAIL_HTTP_ALLOW: 'loopback',
+      HOOKRAIL_DELIVERER_TIERS: '3',
+      HOOKRAIL_INSTANCE_ID: 'cli-test',
+    });
+    await deliverer.ready();
+    const install = { prefix, topics: topicNames(prefix), configFile: '', env: {} };
+    const ids = await produceDeliveries(kafka, install, testSubscription({ id: 'billing', url: receiver.url, tier: 3 }), 3);
+    await eventually(async () => ((await readAll(kafka, install.topics.dlq)).length === 3 ? true : undefined), 20_000, '3 dead letters');
+
+    const inspected = hookrail('dlq', 'inspect', '--json');
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const rows = inspected.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(rows.map((r) => r['hookrail-delivery-id']).sort(), [...ids].sort());
+    assert.ok(rows.every((r) => r['hookrail-error'] === 'permanent' && r['hookrail-status'] === '422'));
+    assert.match(rows[0]['hookrail-error-detail'], /field "total" missing/);
+    const table = hookrail('dlq', 'inspect');
+    assert.match(table.stdout, /3 dead letter\(s\) shown/);
+
+    accepting = true; // the receiver's bug is fixed: replay
+    const dry = hookrail('dlq', 'replay', '--dry-run');
+    assert.match(dry.stdout, /would replay 3 dead letter\(s\)/);
+    const replayed = hookrail('dlq', 'replay');
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.match(replayed.stdout, /replayed 3 dead letter\(s\)/);
+    await eventually(() => (ids.every((id) => receiver.delivered.has(id)) ? true : undefined), 20_000, 'the replayed deliveries');
+    assert.match(hookrail('dlq', 'replay').stdout, /replayed 0 dead letter\(s\)/, 'a second replay finds nothing new');
+  });
+});
