@@ -17,3 +17,4 @@ export * from './subscriptions/registry.ts';
 export * from './subscriptions/subscription.ts';
 export * from './delivery.ts';
 export * from './kafka/read-to-end.ts';
+export * from './kafka/transactions.ts';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { deliveryHeaders, H, headersToStrings, parseDelivery, readToEnd } from '@hookrail/shared';
+import { byTopic, connectTransactionalProducer, deliveryHeaders, H, headersToStrings, parseDelivery, readToEnd, type OutgoingRecord } from '@hookrail/shared';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import type { Message } from 'kafkajs';
 import { cliContext, type GlobalOptions } from '../context.ts';
 
 
@@ -53,8 +52,7 @@ export function dlqCommand(program: Command): void {
       const { kafka, topics, config } = cliContext(program.opts<GlobalOptions>());
       // One group per filter: a replay of "billing" does not consume the others' records.
       const groupId = `${config.topics.prefix}-dlq-replay-${options.subscription ?? 'all'}`;
-      const producer = options.dryRun ? undefined : kafka.producer({ transactionalId: `${groupId}-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
-      await producer?.connect();
+      const producer = options.dryRun ? undefined : await connectTransactionalProducer(kafka, `${groupId}-${randomUUID()}`);
       let replayed = 0;
       let skipped = 0;
       try {
@@ -63,7 +61,7 @@ export function dlqCommand(program: Command): void {
           topic: topics.dlq,
           groupId: options.dryRun ? `hookrail-cli-dry-${randomUUID()}` : groupId,
           onBatch: async ({ batch, resolveOffset }) => {
-            const out: Array<{ topic: string; message: Message }> = [];
+            const out: OutgoingRecord[] = [];
             for (const message of batch.messages) {
               const delivery = parseDelivery(message.headers, message.value);
               if (typeof delivery === 'string' || (options.subscription && delivery.subscriptionId !== options.subscription)) {
@@ -80,9 +78,7 @@ export function dlqCommand(program: Command): void {
             if (!producer) return;
             const transaction = await producer.transaction();
             try {
-              const byTopic = new Map<string, Message[]>();
-              for (const { topic, message } of out) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-              if (byTopic.size) await transaction.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+              if (out.length > 0) await transaction.sendBatch({ topicMessages: byTopic(out) });
               await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
               await transaction.commit();
             } catch (error) {

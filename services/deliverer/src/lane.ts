@@ -1,6 +1,8 @@
 import {
+  connectTransactionalProducer,
   ladderFor,
   parseDelivery,
+  pipelineConsumer,
   type Logger,
   type SubscriptionRegistry,
   type Tier,
@@ -62,21 +64,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
 
   const admin: Admin = kafka.admin();
   await admin.connect();
-  const producer = kafka.producer({
-    transactionalId: `${groupId}-${settings.instanceId}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 30_000,
-  });
-  await producer.connect();
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    rebalanceTimeout: 20_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 50,
-    readUncommitted: false,
-  });
+  const producer = await connectTransactionalProducer(kafka, `${groupId}-${settings.instanceId}`);
+  const consumer = pipelineConsumer(kafka, groupId, 50);
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {

@@ -4,16 +4,11 @@ import {
   H,
   headerString,
   matchSubscriptions,
+  type OutgoingRecord,
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
-import type { Message } from 'kafkajs';
 import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts';
-
-export interface OutgoingRecord {
-  topic: string;
-  message: Message;
-}
 
 /**
  * One delivery record per matching subscription, to the subscription's tier topic, keyed by

@@ -1,8 +1,16 @@
-import { createSubscriptionRegistry, type RunningService, type ServiceContext } from '@hookrail/shared';
+import {
+  byTopic,
+  connectTransactionalProducer,
+  createSubscriptionRegistry,
+  pipelineConsumer,
+  type OutgoingRecord,
+  type RunningService,
+  type ServiceContext,
+} from '@hookrail/shared';
 import type { RouterConfig } from './config.ts';
 import { createDecoder } from './decode/decoder.ts';
 import type { SourceRecord } from './decode/types.ts';
-import { fanOut, invalidRecord, type OutgoingRecord } from './fanout.ts';
+import { fanOut, invalidRecord } from './fanout.ts';
 
 /** Thrown when a record cannot be routed *yet* (the schema registry is down): the batch is retried. */
 class TransientRoutingError extends Error {}
@@ -38,21 +46,8 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     ...(settings.schemaRegistryUrl ? { schemaRegistry: { url: settings.schemaRegistryUrl } } : {}),
   });
 
-  const producer = kafka.producer({
-    transactionalId: `${config.topics.prefix}-router-${settings.instanceId}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 30_000,
-  });
-  await producer.connect();
-
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 100,
-    readUncommitted: false,
-  });
+  const producer = await connectTransactionalProducer(kafka, `${config.topics.prefix}-router-${settings.instanceId}`);
+  const consumer = pipelineConsumer(kafka, groupId);
   await consumer.connect();
   const sources: Array<string | RegExp> = [...settings.sourceTopics];
   if (settings.sourcePattern) sources.push(new RegExp(settings.sourcePattern));
@@ -87,15 +82,9 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
       }
       if (!isRunning() || isStale()) return; // partitions moved: the new owner redoes this batch
 
-      const byTopic = new Map<string, OutgoingRecord['message'][]>();
-      for (const { topic, message } of outgoing) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
       const transaction = await producer.transaction();
       try {
-        if (byTopic.size > 0) {
-          await transaction.sendBatch({
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          });
-        }
+        if (outgoing.length > 0) await transaction.sendBatch({ topicMessages: byTopic(outgoing) });
         await transaction.sendOffsets({
           consumerGroupId: groupId,
           topics: [

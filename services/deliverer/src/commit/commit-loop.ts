@@ -1,11 +1,8 @@
-import type { Logger } from '@hookrail/shared';
-import type { Message, Producer } from 'kafkajs';
+import { byTopic, type Logger, type OutgoingRecord } from '@hookrail/shared';
+import type { Producer } from 'kafkajs';
 import type { PartitionTracker } from '../offsets/partition-tracker.ts';
 
-export interface OutgoingRecord {
-  topic: string;
-  message: Message;
-}
+export type { OutgoingRecord };
 
 /** A topic-partition the lane consumes, with the tracker of its offsets. */
 export interface TrackedPartition {
@@ -76,15 +73,7 @@ export function createCommitLoop(options: {
 
     const transaction = await producer.transaction();
     try {
-      if (records.length > 0) {
-        const byTopic = new Map<string, Message[]>();
-        for (const { topic, message } of records) {
-          const list = byTopic.get(topic);
-          if (list) list.push(message);
-          else byTopic.set(topic, [message]);
-        }
-        await transaction.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      }
+      if (records.length > 0) await transaction.sendBatch({ topicMessages: byTopic(records) });
       if (offsets.length > 0) {
         const topics = new Map<string, Array<{ partition: number; offset: string; metadata: string }>>();
         for (const { topic, ...rest } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), rest]);
