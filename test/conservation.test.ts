@@ -112,8 +112,8 @@ describe('conservation under SIGKILL', () => {
       return missing.length === 0 ? { done, dead } : undefined;
     }, 240_000, 'every delivery to be delivered or dead-lettered', 2_000);
 
-    await router.stop('SIGTERM');
-    await deliverer.stop('SIGTERM');
+    assert.equal(await router.stop('SIGTERM'), 0, 'the router stops cleanly after the chaos');
+    assert.equal(await deliverer.stop('SIGTERM'), 0, 'the deliverer stops cleanly after the chaos');
 
     const deadCounts = new Map<string, number>();
     for (const r of dlq) deadCounts.set(r.headers[H.deliveryId]!, (deadCounts.get(r.headers[H.deliveryId]!) ?? 0) + 1);

@@ -7,7 +7,8 @@ import type { Kafka } from 'kafkajs';
 import { ensureTopics } from '@hookrail/shared';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { startService, type ServiceName } from './support/services.ts';
-import { createTestInstall, type TestInstall } from './support/topics.ts';
+import { startReceiver } from './support/receiver.ts';
+import { applySubscriptions, createTestInstall, eventually, produceDeliveries, testSubscription, type TestInstall } from './support/topics.ts';
 
 describe('service lifecycle', () => {
   let kafka: Kafka;
@@ -65,5 +66,27 @@ describe('service lifecycle', () => {
     const service = startService('router', install.env);
     assert.equal(await service.exited, 2);
     assert.match(service.stderr.join('\n'), /router: expected source topics: set router\.sourceTopics \(HOOKRAIL_ROUTER_SOURCE_TOPICS\)/);
+  });
+
+  it('SIGTERM lets requests in flight finish and commits them: a restart redoes none', async () => {
+    const receiver = await startReceiver(() => ({ status: 200, delayMs: 1_500 }));
+    const subscription = testSubscription({ id: 'slow-drain', url: receiver.url, tier: 2, maxInFlight: 50 });
+    await applySubscriptions(kafka, install, [subscription]);
+    const env = { ...install.env, HOOKRAIL_DELIVERER_TIERS: '2', HOOKRAIL_INSTANCE_ID: 'drain' };
+    const first = startService('deliverer', env);
+    await first.ready();
+    await produceDeliveries(kafka, install, subscription, 20);
+    await eventually(() => (receiver.inFlight === 20 ? true : undefined), 20_000, '20 requests in flight');
+    const firstExit = await first.stop('SIGTERM');
+    if (firstExit !== 0) console.log(first.logs.slice(-8).map((l) => JSON.stringify(l)).join('\n'));
+    assert.equal(firstExit, 0);
+    assert.equal(receiver.delivered.size, 20, 'every request in flight was answered before the exit');
+
+    const second = startService('deliverer', env);
+    await second.ready();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(await second.stop('SIGTERM'), 0);
+    assert.equal(receiver.requests.length, 20, 'nothing was sent twice');
+    await receiver.close();
   });
 });

@@ -53,8 +53,16 @@ export function createCommitLoop(options: {
       };
     });
 
+  // One producer holds one transaction at a time: the loop and flush() take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const commitOnce = (): Promise<boolean> => {
+    const result = turn.then(transact, transact);
+    turn = result.catch(() => undefined);
+    return result;
+  };
+
   /** One transaction with whatever is ready; false when there was nothing to do. */
-  const commitOnce = async (): Promise<boolean> => {
+  const transact = async (): Promise<boolean> => {
     if (!options.canCommit()) return false;
     const records: OutgoingRecord[] = [];
     const offsets: Array<{ topic: string; partition: number; offset: string; metadata: string }> = [];
