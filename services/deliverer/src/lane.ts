@@ -70,7 +70,10 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
       const subscription = registry.get(subscriptionId);
-      return subscription?.ordered ? 1 : (subscription?.maxInFlight ?? 16);
+      return {
+        maxInFlight: subscription?.ordered ? 1 : (subscription?.maxInFlight ?? 16),
+        ratePerSecond: subscription?.ratePerSecond,
+      };
     },
   });
 

@@ -9,7 +9,7 @@ describe('dispatcher', () => {
     const running = new Map<string, number>();
     const peak = new Map<string, number>();
     const releases: Array<() => void> = [];
-    const dispatcher = createDispatcher({ limitFor: (id) => (id === 'slow' ? 2 : 5) });
+    const dispatcher = createDispatcher({ limitFor: (id) => ({ maxInFlight: id === 'slow' ? 2 : 5 }) });
     for (let i = 0; i < 10; i++) {
       for (const id of ['slow', 'fast']) {
         dispatcher.submit({
@@ -36,7 +36,7 @@ describe('dispatcher', () => {
   });
 
   it('never starts a job before it is due', async () => {
-    const dispatcher = createDispatcher({ limitFor: () => 10 });
+    const dispatcher = createDispatcher({ limitFor: () => ({ maxInFlight: 10 }) });
     const started: number[] = [];
     const dueAt = Date.now() + 50;
     dispatcher.submit({ subscriptionId: 's', dueAt, run: async () => void started.push(Date.now()) });
@@ -48,7 +48,7 @@ describe('dispatcher', () => {
   });
 
   it('drain waits for running jobs and drops waiting ones', async () => {
-    const dispatcher = createDispatcher({ limitFor: () => 1 });
+    const dispatcher = createDispatcher({ limitFor: () => ({ maxInFlight: 1 }) });
     let finished = 0;
     for (let i = 0; i < 3; i++) {
       dispatcher.submit({ subscriptionId: 's', dueAt: 0, run: async () => void (await tick(20), finished++) });
@@ -56,5 +56,22 @@ describe('dispatcher', () => {
     dispatcher.submit({ subscriptionId: 't', dueAt: Date.now() + 10_000, run: async () => void finished++ });
     assert.equal(await dispatcher.drain(1_000), true);
     assert.equal(finished, 1, 'only the running job finished');
+  });
+
+  it('holds a subscription to its rate, and only that subscription', async () => {
+    const started = new Map<string, number[]>();
+    const dispatcher = createDispatcher({ limitFor: (id) => ({ maxInFlight: 100, ratePerSecond: id === 'limited' ? 10 : undefined }) });
+    const t0 = Date.now();
+    for (let i = 0; i < 15; i++) {
+      for (const id of ['limited', 'free']) {
+        dispatcher.submit({ subscriptionId: id, dueAt: 0, run: async () => void started.set(id, [...(started.get(id) ?? []), Date.now() - t0]) });
+      }
+    }
+    await tick(30);
+    assert.equal(started.get('free')?.length, 15, 'the unlimited subscription is not held back');
+    assert.equal(started.get('limited')?.length, 10, 'a burst of one second of tokens, then the rate');
+    while (dispatcher.pending > 0) await tick(20);
+    const last = started.get('limited')!.at(-1)!;
+    assert.ok(last >= 450, `5 more at 10/s take ≥ 500 ms; took ${last} ms`);
   });
 });

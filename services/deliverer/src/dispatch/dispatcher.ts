@@ -1,6 +1,8 @@
+import { createTokenBucket, type TokenBucket } from './token-bucket.ts';
+
 /**
- * Runs jobs with a concurrency limit per subscription, each not before its due time. One slow
- * or failing receiver fills only its own slots; the others keep flowing.
+ * Runs jobs with a concurrency limit and an optional rate per subscription, each not before
+ * its due time. One slow or failing receiver fills only its own slots; the others keep flowing.
  */
 export interface Job {
   readonly subscriptionId: string;
@@ -17,19 +19,29 @@ export interface Dispatcher {
   drain(timeoutMs: number): Promise<boolean>;
 }
 
+export interface SubscriptionLimits {
+  maxInFlight: number;
+  /** Requests per second; unset = unlimited. */
+  ratePerSecond?: number | undefined;
+}
+
 interface Lane {
   running: number;
   queue: Job[];
+  /** Set while the lane waits for its rate limit to allow the next request. */
+  rateTimer?: NodeJS.Timeout;
 }
 
 export function createDispatcher(options: {
-  limitFor: (subscriptionId: string) => number;
+  limitFor: (subscriptionId: string) => SubscriptionLimits;
   onSettled?: () => void;
   now?: () => number;
 }): Dispatcher {
   const now = options.now ?? Date.now;
   const lanes = new Map<string, Lane>();
   const timers = new Set<NodeJS.Timeout>();
+  // Kept across idle periods so a lane that empties and refills cannot burst past its rate.
+  const buckets = new Map<string, TokenBucket>();
   let pending = 0;
   let running = 0;
   let closed = false;
@@ -41,10 +53,30 @@ export function createDispatcher(options: {
     return lane;
   };
 
+  /** 0 when the subscription's rate allows a request now, else the ms to wait. */
+  const rateWait = (id: string, ratePerSecond: number | undefined): number => {
+    if (ratePerSecond === undefined) return 0;
+    let bucket = buckets.get(id);
+    if (bucket?.ratePerSecond !== ratePerSecond) buckets.set(id, (bucket = createTokenBucket(ratePerSecond, undefined, now())));
+    return bucket.take(now());
+  };
+
   const pump = (id: string) => {
     const lane = laneOf(id);
-    const limit = options.limitFor(id);
-    while (!closed && lane.running < limit && lane.queue.length > 0) {
+    if (lane.rateTimer) return;
+    const limits = options.limitFor(id);
+    while (!closed && lane.running < limits.maxInFlight && lane.queue.length > 0) {
+      const wait = rateWait(id, limits.ratePerSecond);
+      if (wait > 0) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          delete lane.rateTimer;
+          pump(id);
+        }, wait);
+        lane.rateTimer = timer;
+        timers.add(timer);
+        return;
+      }
       const job = lane.queue.shift()!;
       lane.running++;
       running++;
@@ -55,7 +87,7 @@ export function createDispatcher(options: {
           lane.running--;
           running--;
           pending--;
-          if (lane.running === 0 && lane.queue.length === 0) lanes.delete(id);
+          if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(id);
           options.onSettled?.();
           if (running === 0) idle?.();
           pump(id);
