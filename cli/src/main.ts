@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { reportAndExit } from './context.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { eventsCommand } from './commands/events.ts';
+import { reportCommand } from './commands/report.ts';
 import { subscriptionsCommand } from './commands/subscriptions.ts';
 import { topicsCommand } from './commands/topics.ts';
 
@@ -14,5 +15,6 @@ topicsCommand(program);
 subscriptionsCommand(program);
 dlqCommand(program);
 eventsCommand(program);
+reportCommand(program);
 
 await program.parseAsync().catch(reportAndExit);

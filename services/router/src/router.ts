@@ -108,8 +108,15 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     },
   });
 
+  // KafkaJS restarts a crashed consumer itself; when it keeps crashing (a wedged transactional
+  // producer after a broker restart, say), exit and let the supervisor start afresh.
+  let crashes = 0;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) context.fail(payload.error);
+    crashes++;
+    if (!payload.restart || crashes > 5) context.fail(payload.error);
+  });
+  consumer.on(consumer.events.END_BATCH_PROCESS, () => {
+    crashes = 0;
   });
 
   return {

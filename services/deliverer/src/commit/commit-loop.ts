@@ -19,6 +19,9 @@ export interface CommitLoop {
   stop(): Promise<void>;
 }
 
+/** Consecutive failed transactions (≈ 40 s of backoff) before the process gives up. */
+const MAX_CONSECUTIVE_FAILURES = 12;
+
 /** Bound one transaction so a backlog of outcomes never builds an oversized request. */
 const MAX_RECORDS_PER_TRANSACTION = 2_000;
 
@@ -127,6 +130,13 @@ export function createCommitLoop(options: {
           return;
         }
         failures++;
+        if (failures > MAX_CONSECUTIVE_FAILURES) {
+          // The producer may be wedged (KafkaJS does not always recover a transactional
+          // producer after a broker restart). Exit and let the supervisor start afresh: the
+          // uncommitted work is redone, nothing is lost.
+          options.onFatal(new Error(`${failures} transactions in a row failed; last: ${(error as Error).message}`));
+          return;
+        }
         const backoff = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
         logger.warn({ err: error, backoffMs: backoff }, 'transaction failed; retrying its outcomes');
         await sleep(backoff);

@@ -1,0 +1,80 @@
+import type { Tier } from '@hookrail/shared';
+
+/** What a hookrail topic is for, read from its name. */
+export interface TopicInfo {
+  kind: 'tier' | 'retry' | 'dlq' | 'invalid' | 'attempts' | 'alerts' | 'other';
+  tier?: Tier;
+  /** A retry topic's fixed delay. */
+  delayMs?: number;
+}
+
+export function classifyTopic(topic: string, prefix: string): TopicInfo {
+  if (!topic.startsWith(`${prefix}.`)) return { kind: 'other' };
+  const rest = topic.slice(prefix.length + 1);
+  const tier = /^tier([123])(?:\.retry\.(\d+)s)?$/.exec(rest);
+  if (tier) {
+    const t = Number(tier[1]) as Tier;
+    return tier[2] === undefined ? { kind: 'tier', tier: t } : { kind: 'retry', tier: t, delayMs: Number(tier[2]) * 1_000 };
+  }
+  if (rest === 'dlq' || rest === 'invalid' || rest === 'attempts' || rest === 'alerts') return { kind: rest };
+  return { kind: 'other' };
+}
+
+/** What a consumer group is, read from its id. */
+export interface GroupInfo {
+  role: 'router' | 'deliverer' | 'monitor' | 'other';
+  tier?: Tier;
+}
+
+export function classifyGroup(group: string, prefix: string): GroupInfo {
+  if (group === `${prefix}-router`) return { role: 'router' };
+  if (group === `${prefix}-monitor`) return { role: 'monitor' };
+  const deliverer = /^deliverer-tier([123])$/.exec(group.slice(prefix.length + 1));
+  if (group.startsWith(`${prefix}-`) && deliverer) return { role: 'deliverer', tier: Number(deliverer[1]) as Tier };
+  return { role: 'other' };
+}
+
+/** The group whose progress empties a topic: tier and retry topics → that tier's deliverer. */
+export function ownerOf(info: TopicInfo, prefix: string): string | undefined {
+  if ((info.kind === 'tier' || info.kind === 'retry') && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}`;
+  if (info.kind === 'attempts') return `${prefix}-monitor`;
+  return undefined;
+}
+
+/**
+ * Queue length per hookrail topic. A topic with a consumer (tier, retry: the tier's deliverer;
+ * attempts: the monitor) holds what that group has not consumed yet: end − committed, or
+ * end − start on a partition it never committed. A topic nobody drains (dlq, invalid, alerts)
+ * holds what is retained: end − start.
+ */
+export function queueLengths(
+  topics: ReadonlyMap<string, { start: ReadonlyMap<number, number>; end: ReadonlyMap<number, number> }>,
+  lag: ReadonlyArray<{ group: string; topic: string; partition: number; committed: number }>,
+  prefix: string,
+): Map<string, number> {
+  const committed = new Map(lag.map((l) => [`${l.group}\u0000${l.topic}\u0000${l.partition}`, l.committed]));
+  const out = new Map<string, number>();
+  for (const [topic, offsets] of topics) {
+    const info = classifyTopic(topic, prefix);
+    if (info.kind === 'other') continue;
+    const owner = ownerOf(info, prefix);
+    let total = 0;
+    for (const [partition, end] of offsets.end) {
+      const start = offsets.start.get(partition) ?? 0;
+      const position = owner === undefined ? undefined : committed.get(`${owner}\u0000${topic}\u0000${partition}`);
+      total += Math.max(0, end - Math.max(start, position ?? start));
+    }
+    out.set(topic, total);
+  }
+  return out;
+}
+
+/** Records waiting for a tier: its topic and its retry topics. */
+export function tierQueueLength(lengths: ReadonlyMap<string, number>, prefix: string, tier: Tier): number {
+  let total = 0;
+  for (const [topic, length] of lengths) {
+    const info = classifyTopic(topic, prefix);
+    if ((info.kind === 'tier' || info.kind === 'retry') && info.tier === tier) total += length;
+  }
+  return total;
+}

@@ -1,0 +1,121 @@
+import { TIERS, type Tier } from '@hookrail/shared';
+import type { ActiveAlert } from './alerts/engine.ts';
+import type { SubscriptionSummary, WindowSummary } from './delivery-stats.ts';
+import type { GroupReport } from './lag-tracker.ts';
+import type { GroupStatus } from './policy/group-status.ts';
+import type { Quantiles } from './policy/quantile.ts';
+
+export type Health = 'ok' | 'warning' | 'critical';
+
+export interface TierStatus {
+  tier: Tier;
+  slo: number;
+  health: Health;
+  attempts: number;
+  delivered: number;
+  failed: number;
+  successRate: number | null;
+  /** Error ratio / error budget over the status window. */
+  burnRate: number | null;
+  retriesPerDelivery: number | null;
+  /** Seconds. */
+  attemptLatency: Quantiles;
+  endToEnd: Quantiles;
+  deadLettered: number;
+  /** Records waiting in the tier topic and its retry topics. */
+  queueLength: number | null;
+  /** The tier's deliverer group: time lag on the tier topic, and its status. */
+  lagSeconds: number | null;
+  groupStatus: GroupStatus | null;
+  failures: Array<{ kind: string; count: number }>;
+  firingAlerts: number;
+}
+
+export interface QueueSample {
+  at: string;
+  tiers: Record<string, number>;
+}
+
+/** The monitor's /status document; also what `hookrail report` compares as a snapshot. */
+export interface StatusReport {
+  kind: 'hookrail-status';
+  version: 1;
+  generatedAt: string;
+  prefix: string;
+  health: Health;
+  /** Window of the rates and latencies: nominal (as configured) and as applied (scaled). */
+  window: { nominal: string; ms: number };
+  offsetsAt: string | null;
+  tiers: TierStatus[];
+  groups: GroupReport[];
+  queues: Record<string, number>;
+  subscriptions: SubscriptionSummary[];
+  alerts: ActiveAlert[];
+  /** Recent queue lengths per tier, oldest first (one per offset reading). */
+  history: { queue: QueueSample[] };
+}
+
+export interface StatusInput {
+  now: number;
+  prefix: string;
+  window: { nominal: string; ms: number };
+  slo: Record<Tier, number>;
+  tier(tier: Tier): WindowSummary;
+  failures(tier: Tier): Array<{ kind: string; count: number }>;
+  subscriptions: SubscriptionSummary[];
+  groups: readonly GroupReport[];
+  queues: ReadonlyMap<string, number>;
+  tierQueue(tier: Tier): number | null;
+  offsetsAt: number | null;
+  alerts: readonly ActiveAlert[];
+  queueHistory: readonly QueueSample[];
+}
+
+const worst = (a: Health, b: Health): Health => (a === 'critical' || b === 'critical' ? 'critical' : a === 'warning' || b === 'warning' ? 'warning' : 'ok');
+
+export function buildStatus(input: StatusInput): StatusReport {
+  const firing = input.alerts.filter((a) => a.phase === 'firing');
+  const tiers = TIERS.map((tier): TierStatus => {
+    const summary = input.tier(tier);
+    const group = input.groups.find((g) => g.role === 'deliverer' && g.tier === tier);
+    const alerts = firing.filter((a) => a.labels.tier === String(tier) || a.labels.tier === 'all');
+    let health: Health = 'ok';
+    for (const alert of alerts) health = worst(health, (alert.score?.severity ?? alert.labels.severity) === 'critical' ? 'critical' : 'warning');
+    if (group && group.status !== 'OK') health = worst(health, 'warning');
+    const slo = input.slo[tier];
+    return {
+      tier,
+      slo,
+      health,
+      attempts: summary.attempts,
+      delivered: summary.delivered,
+      failed: summary.failed,
+      successRate: summary.successRate,
+      burnRate: summary.successRate === null ? null : (1 - summary.successRate) / (1 - slo),
+      retriesPerDelivery: summary.retriesPerDelivery,
+      attemptLatency: summary.attemptLatency,
+      endToEnd: summary.endToEnd,
+      deadLettered: summary.deadLettered,
+      queueLength: input.tierQueue(tier),
+      lagSeconds: group ? group.deliveryLagSeconds : null,
+      groupStatus: group ? group.status : null,
+      failures: input.failures(tier),
+      firingAlerts: alerts.length,
+    };
+  });
+  return {
+    kind: 'hookrail-status',
+    version: 1,
+    generatedAt: new Date(input.now).toISOString(),
+    prefix: input.prefix,
+    health: tiers.reduce<Health>((h, t) => worst(h, t.health), firing.length > 0 ? 'warning' : 'ok'),
+    window: input.window,
+    offsetsAt: input.offsetsAt === null ? null : new Date(input.offsetsAt).toISOString(),
+    tiers,
+    groups: [...input.groups],
+    queues: Object.fromEntries(input.queues),
+    subscriptions: input.subscriptions,
+    alerts: [...input.alerts],
+    history: { queue: [...input.queueHistory] },
+  };
+}

@@ -1,0 +1,142 @@
+// Nothing lost across broker restarts: a broker of its own (second data folder and ports) is
+// stopped and started again, once cleanly and once with SIGKILL, while the router and the
+// deliverer work. The services run under a supervisor that restarts whatever exits, as a
+// container orchestrator would; every (event × subscription) must still end delivered or as
+// exactly one DLQ record.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createKafka, deliveryId, ensureTopics, H } from '@hookrail/shared';
+import type { Kafka } from 'kafkajs';
+import { repoRoot, testLogger, uniquePrefix } from './support/kafka.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
+import { startService, type RunningProcess, type ServiceName } from './support/services.ts';
+import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
+
+const PORT = Number(process.env.RESTART_TEST_KAFKA_PORT ?? 19392);
+const home = mkdtempSync(join(tmpdir(), 'hookrail-broker-restart-'));
+const brokerEnv = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(PORT), KAFKA_CONTROLLER_PORT: String(PORT + 1) };
+const kafkaScript = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env: brokerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** Keeps a service running: restarts it whenever it exits, until told to stop. */
+function supervise(name: ServiceName, env: Record<string, string>) {
+  let current: RunningProcess;
+  let stopped = false;
+  let restarts = 0;
+  const launch = () => {
+    current = startService(name, env);
+    void current.exited.then(() => {
+      if (stopped) return;
+      restarts++;
+      setTimeout(launch, 500);
+    });
+  };
+  launch();
+  return {
+    get restarts() {
+      return restarts;
+    },
+    ready: () => current.ready(120_000),
+    /** The current process's warnings and errors, for a failure message. */
+    problems: () => current.logs.filter((l) => l.level !== 'info').slice(-15).map((l) => JSON.stringify(l).slice(0, 400)),
+    async stop() {
+      stopped = true;
+      return current.stop('SIGTERM');
+    },
+  };
+}
+
+describe('conservation across broker restarts', () => {
+  let kafka: Kafka;
+  let install: TestInstall;
+  let receiver: Receiver;
+  const source = uniquePrefix('restart-source');
+
+  before(async () => {
+    kafkaScript('start');
+    kafka = createKafka({ brokers: [`127.0.0.1:${PORT}`], clientId: 'restart-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, ssl: false }, testLogger);
+    process.env.KAFKA_BROKERS_RESTART = `127.0.0.1:${PORT}`;
+    install = await createTestInstall(kafka, uniquePrefix('restart'), { tiers: { 1: { retries: 3 }, 2: { retries: 3 }, 3: { retries: 3 } } });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ name: source, partitions: 3, replicationFactor: 1, configs: {} }], { create: true }).finally(() => admin.disconnect());
+    // 10 % of attempts fail with 503, at random.
+    receiver = await startReceiver(() => ({ status: Math.random() < 0.1 ? 503 : 200 }));
+    await applySubscriptions(kafka, install, [
+      testSubscription({ id: 'alpha', url: receiver.url, tier: 1 }),
+      testSubscription({ id: 'beta', url: receiver.url, tier: 2, eventTypes: ['order.*'] }),
+    ]);
+  });
+
+  after(async () => {
+    await receiver?.close();
+    try {
+      kafkaScript('stop');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('every event × subscription is delivered or dead-lettered exactly once', async () => {
+    const env = { ...install.env, HOOKRAIL_KAFKA_BROKERS: `127.0.0.1:${PORT}`, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_LOG_LEVEL: 'info' };
+    const router = supervise('router', { ...env, HOOKRAIL_INSTANCE_ID: 'restart-router' });
+    const deliverer = supervise('deliverer', { ...env, HOOKRAIL_INSTANCE_ID: 'restart-deliverer' });
+    await Promise.all([router.ready(), deliverer.ready()]);
+
+    const expected = new Set<string>();
+    const produce = async (count: number) => {
+      const producer = kafka.producer({ idempotent: true });
+      await producer.connect();
+      const messages = Array.from({ length: count }, (_, n) => {
+        const id = randomUUID();
+        const type = n % 2 === 0 ? 'order.created' : 'user.updated';
+        expected.add(deliveryId(id, 'alpha'));
+        if (type.startsWith('order.')) expected.add(deliveryId(id, 'beta'));
+        return { key: id, value: JSON.stringify({ id, type }) };
+      });
+      await producer.send({ topic: source, acks: -1, messages });
+      await producer.disconnect();
+    };
+
+    await produce(300);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    kafkaScript('stop'); // a clean broker restart while work is in flight
+    kafkaScript('start');
+    await produce(300);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const pid = Number(readFileSync(join(home, 'kafka.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL'); // and a crash
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    kafkaScript('start');
+    await produce(300);
+
+    const settled = await eventually(async () => {
+      if (process.env.TEST_DEBUG) console.log(`# delivered ${receiver.delivered.size}/${expected.size}`);
+      const dlq = await readAll(kafka, install.topics.dlq).catch(() => undefined);
+      if (!dlq) return undefined;
+      const dead = dlq.map((r) => r.headers[H.deliveryId]!);
+      const missing = [...expected].filter((id) => !receiver.delivered.has(id) && !dead.includes(id));
+      return missing.length === 0 ? dead : undefined;
+    }, 180_000, 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nrouter: ${router.problems().join('\n')}\ndeliverer: ${deliverer.problems().join('\n')}`);
+    });
+
+    assert.equal(await router.stop(), 0);
+    assert.equal(await deliverer.stop(), 0);
+    assert.equal(new Set(settled).size, settled.length, 'no delivery is dead-lettered twice');
+    const succeeded = new Set<string>();
+    let duplicates = 0;
+    for (const request of receiver.requests) {
+      if (succeeded.has(request.webhookId)) duplicates++;
+      if (request.status !== undefined && request.status < 300) succeeded.add(request.webhookId);
+    }
+    console.log(
+      `# broker restarts: events=900 expected=${expected.size} delivered=${[...expected].filter((id) => receiver.delivered.has(id)).length} ` +
+        `dlq=${settled.length} duplicates-after-2xx=${duplicates} service restarts: router=${router.restarts} deliverer=${deliverer.restarts} lost=0`,
+    );
+  });
+});
