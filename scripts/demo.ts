@@ -131,10 +131,12 @@ for (const service of services) {
 
 // 5. Watch the delivery log; produce events at the chosen rate.
 const outcomes = new Map<string, { delivered: number; retry: number; dead: number }>();
-const watcher = kafka.consumer({ groupId: `hookrail-demo-watch-${randomUUID()}`, maxWaitTimeInMs: 200 });
+// Not under the demo prefix, and never committing: the monitor lists only hookrail groups.
+const watcher = kafka.consumer({ groupId: `demo-viewer-${randomUUID()}`, maxWaitTimeInMs: 200 });
 await watcher.connect();
 await watcher.subscribe({ topic: topics.attempts, fromBeginning: false });
 await watcher.run({
+  autoCommit: false,
   eachMessage: async ({ message }) => {
     const entry = JSON.parse(message.value!.toString()) as { subscriptionId: string; outcome: 'delivered' | 'retry' | 'dead-letter' };
     const counts = outcomes.get(entry.subscriptionId) ?? { delivered: 0, retry: 0, dead: 0 };
