@@ -3,17 +3,8 @@ import { describe, it } from 'node:test';
 import { isJsonMediaType, isStructuredMode } from './cloudevents.ts';
 import { createDecoder } from './decoder.ts';
 import { kafkaRecord } from './testing/records.ts';
-import type { DecodedEvent, DecodeResult, InvalidEvent, InvalidReason } from './types.ts';
-
-function assertEvent(result: DecodeResult): asserts result is DecodedEvent {
-  assert.ok(!('invalid' in result), `expected an event, got ${JSON.stringify(result)}`);
-}
-
-function assertInvalid(result: DecodeResult, reason: InvalidReason, detail?: RegExp): asserts result is InvalidEvent {
-  assert.ok('invalid' in result, `expected ${reason}, got an event ${JSON.stringify(result)}`);
-  assert.equal(result.reason, reason, result.detail);
-  if (detail) assert.match(result.detail, detail);
-}
+import type { InvalidReason } from './types.ts';
+import { assertEvent, assertInvalid } from './testing/assertions.ts';
 
 const ceHeaders = (overrides: Record<string, string | undefined> = {}): Record<string, string> => {
   const headers: Record<string, string | undefined> = {

@@ -10,18 +10,8 @@ import { avroBigintLongHook } from './confluent.ts';
 import { createDecoder } from './decoder.ts';
 import { kafkaRecord } from './testing/records.ts';
 import { startSchemaRegistry, type RunningSchemaRegistry } from './testing/schema-registry.ts';
-import type { DecodedEvent, DecodeResult, InvalidEvent, InvalidReason } from './types.ts';
+import { assertEvent, assertInvalid } from './testing/assertions.ts';
 
-
-function assertEvent(result: DecodeResult): asserts result is DecodedEvent {
-  assert.ok(!('invalid' in result), `expected an event, got ${JSON.stringify(result)}`);
-}
-
-function assertInvalid(result: DecodeResult, reason: InvalidReason, detail?: RegExp): asserts result is InvalidEvent {
-  assert.ok('invalid' in result, `expected ${reason}, got an event ${JSON.stringify(result)}`);
-  assert.equal(result.reason, reason, result.detail);
-  if (detail) assert.match(result.detail, detail);
-}
 
 function framed(schemaId: number, body: Buffer): Buffer {
   const header = Buffer.alloc(5);

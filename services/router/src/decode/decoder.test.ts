@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDecoder } from './decoder.ts';
 import { kafkaRecord, kafkaRecords } from './testing/records.ts';
-import type { DecodedEvent, DecodeResult, InvalidEvent, InvalidReason } from './types.ts';
-
-function assertEvent(result: DecodeResult): asserts result is DecodedEvent {
-  assert.ok(!('invalid' in result), `expected an event, got ${JSON.stringify(result)}`);
-}
-
-function assertInvalid(result: DecodeResult, reason: InvalidReason, detail?: RegExp): asserts result is InvalidEvent {
-  assert.ok('invalid' in result, `expected ${reason}, got an event ${JSON.stringify(result)}`);
-  assert.equal(result.reason, reason, result.detail);
-  if (detail) assert.match(result.detail, detail);
-  assert.ok(result.detail.length <= 500 && !result.detail.includes('\n'));
-}
+import { assertEvent, assertInvalid } from './testing/assertions.ts';
 
 describe('plain JSON events', () => {
   const decoder = createDecoder();
