@@ -3,11 +3,11 @@ import {
   H,
   ladderFor,
   type BaseConfig,
+  type OutgoingRecord,
   type Delivery,
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
-import type { OutgoingRecord } from './commit/commit-loop.ts';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult } from './policy/classify.ts';
 import { decideRetry } from './policy/retry-decision.ts';

@@ -1,20 +1,17 @@
 import {
-  connectTransactionalProducer,
+  createTrackedConsumer,
   ladderFor,
   parseDelivery,
-  pipelineConsumer,
   type Logger,
   type SubscriptionRegistry,
   type Tier,
   type TopicNames,
 } from '@hookrail/shared';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
 import { attemptDelivery } from './attempt.ts';
-import { createCommitLoop, type TrackedPartition } from './commit/commit-loop.ts';
 import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
-import { createPartitionTracker } from './offsets/partition-tracker.ts';
 
 export interface TierLane {
   stop(): Promise<void>;
@@ -45,27 +42,20 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const retryTopics = new Set(ladderFor(config.tiers[tier].retries).map((rung) => topics.retry(tier, rung)));
   const subscribed = [topics.tier(tier), ...retryTopics];
 
-  const partitions = new Map<string, TrackedPartition>();
   const resumeTimers = new Set<NodeJS.Timeout>();
-  const windowPaused = new Set<string>();
-  let rebalancing = false;
-  let stopping = false;
-  let capacityWaiter: (() => void) | undefined;
-  const buffered = () => {
-    let open = 0;
-    for (const { tracker } of partitions.values()) open += tracker.open;
-    return open;
-  };
-  const signalCapacity = () => {
-    const waiter = capacityWaiter;
-    capacityWaiter = undefined;
-    waiter?.();
-  };
-
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  const producer = await connectTransactionalProducer(kafka, `${groupId}-${settings.instanceId}`);
-  const consumer = pipelineConsumer(kafka, groupId, 50);
+  const tracked = await createTrackedConsumer({
+    kafka,
+    groupId,
+    transactionalId: `${groupId}-${settings.instanceId}`,
+    logger: log,
+    maxBuffered: settings.maxBuffered,
+    maxWindow: settings.maxWindow,
+    commitIntervalMs: settings.commitIntervalMs,
+    // Short fetch waits: a resumed retry partition is fetched promptly.
+    maxWaitTimeInMs: 50,
+    onFatal: options.fail,
+  });
+  const { consumer } = tracked;
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
@@ -77,69 +67,14 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     },
   });
 
-  const commitLoop = createCommitLoop({
-    producer,
-    groupId,
-    partitions: () => partitions.values(),
-    canCommit: () => !rebalancing,
-    intervalMs: settings.commitIntervalMs,
-    logger: log,
-    onCommitted: () => {
-      for (const key of windowPaused) {
-        const tracked = partitions.get(key);
-        if (!tracked || tracked.tracker.next - tracked.tracker.base < settings.maxWindow / 2) {
-          windowPaused.delete(key);
-          if (tracked) consumer.resume([{ topic: tracked.topic, partitions: [tracked.partition] }]);
-        }
-      }
-      signalCapacity();
-    },
-    onFatal: options.fail,
-  });
-
-  const trackedPartition = async (topic: string, partition: number, firstOffset: string): Promise<TrackedPartition> => {
-    const key = `${topic}:${partition}`;
-    const known = partitions.get(key);
-    if (known) return known;
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const entry = committed?.partitions.find((p) => p.partition === partition);
-    const offset = entry && Number(entry.offset) >= 0 ? Number(entry.offset) : Number(firstOffset);
-    const tracked = { topic, partition, tracker: createPartitionTracker(offset, entry?.metadata) };
-    partitions.set(key, tracked);
-    return tracked;
-  };
-
   const pauseUntil = (topic: string, partition: number, at: number) => {
     consumer.pause([{ topic, partitions: [partition] }]);
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
-      if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
+      if (!tracked.stopping) consumer.resume([{ topic, partitions: [partition] }]);
     }, Math.max(0, at - Date.now()));
     resumeTimers.add(timer);
   };
-
-  consumer.on(consumer.events.REBALANCING, () => {
-    rebalancing = true;
-  });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const assigned = new Set<string>();
-    for (const [topic, numbers] of Object.entries(payload.memberAssignment)) {
-      for (const partition of numbers) assigned.add(`${topic}:${partition}`);
-    }
-    // Work on partitions that moved away is handed back: its outcomes are never committed
-    // here, and the new owner starts from the last committed offset.
-    for (const key of partitions.keys()) if (!assigned.has(key)) partitions.delete(key);
-    rebalancing = false;
-    signalCapacity();
-    log.info({ partitions: assigned.size }, 'partitions assigned');
-  });
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    // Batches of transaction markers only never reach eachBatch; move past them.
-    if (payload.batchSize === 0) partitions.get(`${payload.topic}:${payload.partition}`)?.tracker.passOver(Number(payload.lastOffset));
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) options.fail(payload.error);
-  });
 
   await consumer.connect();
   await consumer.subscribe({ topics: subscribed, fromBeginning: true });
@@ -149,16 +84,11 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (batch.messages.length === 0) return;
       const isRetryTopic = retryTopics.has(batch.topic);
-      const tracked = await trackedPartition(batch.topic, batch.partition, batch.firstOffset() ?? '0');
-      const { tracker } = tracked;
+      const partition = await tracked.partition(batch);
+      const { tracker } = partition;
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || stopping) return;
         const offset = Number(message.offset);
-        if (offset - tracker.base >= settings.maxWindow) {
-          windowPaused.add(`${batch.topic}:${batch.partition}`);
-          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
-          return;
-        }
+        if (tracked.windowFull(partition, offset)) return;
         const delivery = parseDelivery(message.headers, message.value);
         if (isRetryTopic && typeof delivery !== 'string' && delivery.notBefore !== undefined) {
           if (delivery.notBefore - Date.now() > settings.holdMs) {
@@ -168,15 +98,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
             return;
           }
         }
-        while (buffered() >= settings.maxBuffered && !stopping) {
-          await new Promise<void>((resolve) => {
-            capacityWaiter = resolve;
-            setTimeout(resolve, 1_000);
-          });
-          await heartbeat();
-          if (!isRunning() || isStale()) return;
-        }
-        if (stopping) return;
+        if (!(await tracked.roomFor({ heartbeat, isRunning, isStale }))) return;
         const verdict = tracker.accept(offset);
         resolveOffset(message.offset);
         if (verdict === 'skip') continue;
@@ -186,7 +108,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
           // Not a delivery record (someone produced to a hookrail topic by hand): keep it
           // in the DLQ with the reason rather than drop it or stop the lane.
           log.error({ origin, problem: delivery }, 'not a delivery record; dead-lettering it');
-          commitLoop.complete(tracked, offset, [
+          tracked.complete(partition, offset, [
             {
               topic: topics.dlq,
               message: {
@@ -205,7 +127,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
             try {
               const outcome = await attemptDelivery(delivery, registry.get(delivery.subscriptionId), origin, options.attempt);
               options.onAttempt(outcome.entry);
-              commitLoop.complete(tracked, offset, outcome.records);
+              tracked.complete(partition, offset, outcome.records);
             } catch (error) {
               // A bug, not a receiver's failure: stop rather than guess; the record is redone.
               options.fail(error);
@@ -220,17 +142,11 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
 
   return {
     async stop() {
-      stopping = true;
-      signalCapacity();
       for (const timer of resumeTimers) clearTimeout(timer);
-      await consumer.stop();
+      await tracked.stopFetching();
       const drained = await dispatcher.drain(settings.drainMs);
       if (!drained) log.warn({ drainMs: settings.drainMs }, 'requests still in flight at shutdown are handed back');
-      await commitLoop.flush();
-      await commitLoop.stop();
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.disconnect();
+      await tracked.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigSchema, baseEnv, integer, list, topicName } from '@hookrail/shared';
+import { baseConfigSchema, baseEnv, durationMs, integer, list, topicName } from '@hookrail/shared';
 import { hostname } from 'node:os';
 
 export const routerConfigSchema = baseConfigSchema.extend({
@@ -28,6 +28,10 @@ export const routerConfigSchema = baseConfigSchema.extend({
       timePath: z.string().min(1).default('time'),
       maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
       schemaRegistryUrl: z.url({ error: 'expected the schema registry URL' }).optional(),
+      /** Source records held between fetch and commit. */
+      maxBuffered: integer(1, 100_000).default(5_000),
+      /** How long fan-outs gather before their transaction. */
+      commitIntervalMs: durationMs.default(20),
     })
     .prefault({})
     .refine((router) => router.sourceTopics.length > 0 || router.sourcePattern !== undefined, {
@@ -49,4 +53,6 @@ export const routerEnv: Record<string, string> = {
   HOOKRAIL_ROUTER_TIME_PATH: 'router.timePath',
   HOOKRAIL_ROUTER_MAX_PAYLOAD_BYTES: 'router.maxPayloadBytes',
   HOOKRAIL_SCHEMA_REGISTRY_URL: 'router.schemaRegistryUrl',
+  HOOKRAIL_ROUTER_MAX_BUFFERED: 'router.maxBuffered',
+  HOOKRAIL_ROUTER_COMMIT_INTERVAL: 'router.commitIntervalMs',
 };

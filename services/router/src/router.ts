@@ -1,12 +1,4 @@
-import {
-  byTopic,
-  connectTransactionalProducer,
-  createSubscriptionRegistry,
-  pipelineConsumer,
-  type OutgoingRecord,
-  type RunningService,
-  type ServiceContext,
-} from '@hookrail/shared';
+import { createSubscriptionRegistry, createTrackedConsumer, type RunningService, type ServiceContext } from '@hookrail/shared';
 import type { RouterConfig } from './config.ts';
 import { createDecoder } from './decode/decoder.ts';
 import type { SourceRecord } from './decode/types.ts';
@@ -16,8 +8,9 @@ import { fanOut, invalidRecord } from './fanout.ts';
 class TransientRoutingError extends Error {}
 
 /**
- * Consumes the source topics and, per batch, fans each event out and commits the consumed
- * offsets in one Kafka transaction: a crash between the two can neither lose nor duplicate.
+ * Consumes the source topics, fans each event out, and commits the fan-out records with the
+ * offsets they consume in one Kafka transaction: a crash between the two can neither lose
+ * nor duplicate a fan-out.
  */
 export async function startRouter(context: ServiceContext<RouterConfig>): Promise<RunningService> {
   const { config, kafka, logger, topics, telemetry } = context;
@@ -46,21 +39,34 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     ...(settings.schemaRegistryUrl ? { schemaRegistry: { url: settings.schemaRegistryUrl } } : {}),
   });
 
-  const producer = await connectTransactionalProducer(kafka, `${config.topics.prefix}-router-${settings.instanceId}`);
-  const consumer = pipelineConsumer(kafka, groupId);
+  const tracked = await createTrackedConsumer({
+    kafka,
+    groupId,
+    transactionalId: `${config.topics.prefix}-router-${settings.instanceId}`,
+    logger,
+    maxBuffered: settings.maxBuffered,
+    maxWindow: 10_000,
+    commitIntervalMs: settings.commitIntervalMs,
+    onFatal: context.fail,
+  });
+  const { consumer } = tracked;
   await consumer.connect();
   const sources: Array<string | RegExp> = [...settings.sourceTopics];
   if (settings.sourcePattern) sources.push(new RegExp(settings.sourcePattern));
   await consumer.subscribe({ topics: sources, fromBeginning: true });
 
+  // Fan-outs of every partition gather for a few milliseconds and commit together with the
+  // offsets they consume: one transaction for many batches, not one per partition batch.
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       if (batch.messages.length === 0) return;
-      const outgoing: OutgoingRecord[] = [];
-      let invalid = 0;
+      const partition = await tracked.partition(batch);
       for (const message of batch.messages) {
+        const offset = Number(message.offset);
+        if (tracked.windowFull(partition, offset)) return;
+        if (!(await tracked.roomFor({ heartbeat, isRunning, isStale }))) return;
         const record: SourceRecord = {
           topic: batch.topic,
           partition: batch.partition,
@@ -71,59 +77,30 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
           timestamp: message.timestamp,
         };
         const decoded = await decoder.decode(record);
+        // The registry is down: stop here; KafkaJS retries from this record.
+        if ('invalid' in decoded && decoded.reason === 'schema-registry-unavailable') throw new TransientRoutingError(decoded.detail);
+        const verdict = partition.tracker.accept(offset);
+        resolveOffset(message.offset);
+        if (verdict === 'skip') continue; // already fanned out before a restart
         if ('invalid' in decoded) {
-          if (decoded.reason === 'schema-registry-unavailable') throw new TransientRoutingError(decoded.detail);
-          outgoing.push(invalidRecord(decoded, record, topics));
-          invalid++;
           logger.warn({ source: `${record.topic}/${record.partition}/${record.offset}`, reason: decoded.reason, detail: decoded.detail }, 'invalid event');
+          tracked.complete(partition, offset, [invalidRecord(decoded, record, topics)]);
+          routed.add(1, { outcome: 'invalid' });
         } else {
-          outgoing.push(...fanOut(decoded, record, registry.all(), topics));
+          const records = fanOut(decoded, record, registry.all(), topics);
+          tracked.complete(partition, offset, records);
+          routed.add(1, { outcome: 'routed' });
+          fannedOut.add(records.length);
         }
       }
-      if (!isRunning() || isStale()) return; // partitions moved: the new owner redoes this batch
-
-      const transaction = await producer.transaction();
-      try {
-        if (outgoing.length > 0) await transaction.sendBatch({ topicMessages: byTopic(outgoing) });
-        await transaction.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }],
-            },
-          ],
-        });
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
-      }
-      // Committed in the transaction; tell KafkaJS to fetch past the batch too.
-      resolveOffset(batch.lastOffset());
-      routed.add(batch.messages.length - invalid, { outcome: 'routed' });
-      if (invalid > 0) routed.add(invalid, { outcome: 'invalid' });
-      fannedOut.add(outgoing.length - invalid);
       await heartbeat();
     },
   });
 
-  // KafkaJS restarts a crashed consumer itself; when it keeps crashing (a wedged transactional
-  // producer after a broker restart, say), exit and let the supervisor start afresh.
-  let crashes = 0;
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    crashes++;
-    if (!payload.restart || crashes > 5) context.fail(payload.error);
-  });
-  consumer.on(consumer.events.END_BATCH_PROCESS, () => {
-    crashes = 0;
-  });
-
   return {
     async stop() {
-      // Disconnecting waits for the batch in hand, whose transaction commits or aborts.
-      await consumer.disconnect();
-      await producer.disconnect();
+      await tracked.stopFetching();
+      await tracked.close(); // commits what was fanned out, then disconnects
       await registry.stop();
     },
   };

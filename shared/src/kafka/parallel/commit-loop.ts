@@ -1,10 +1,9 @@
-import { byTopic, type Logger, type OutgoingRecord } from '@hookrail/shared';
+import type { Logger } from '../../logging.ts';
+import { byTopic, type OutgoingRecord } from '../transactions.ts';
 import type { Producer } from 'kafkajs';
-import type { PartitionTracker } from '../offsets/partition-tracker.ts';
+import type { PartitionTracker } from './partition-tracker.ts';
 
-export type { OutgoingRecord };
-
-/** A topic-partition the lane consumes, with the tracker of its offsets. */
+/** A topic-partition being consumed, with the tracker of its offsets. */
 export interface TrackedPartition {
   readonly topic: string;
   readonly partition: number;
