@@ -13,6 +13,10 @@ export async function connectTransactionalProducer(kafka: Kafka, transactionalId
     // An abandoned transaction blocks read_committed readers of its partitions until it
     // times out; keep that short.
     transactionTimeout: 30_000,
+    // Right after a commit the coordinator answers the next transaction's first request with
+    // CONCURRENT_TRANSACTIONS until its markers are written (a few ms). The client-wide first
+    // retry (200 ms) made every transaction wait that long; the Java producer backs off 20 ms.
+    retry: { initialRetryTime: 20, maxRetryTime: 5_000, retries: 15 },
   });
   await producer.connect();
   return producer;
