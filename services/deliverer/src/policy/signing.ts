@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
@@ -48,6 +48,21 @@ export interface SignInput {
   secrets: readonly string[];
 }
 
+// Importing the raw key was the deliverer's largest single cost per attempt (profiled in
+// bench/results/evidence); keep one KeyObject per secret, bounded so rotated-out secrets go.
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_LIMIT = 10_000;
+
+function signingKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    key = createSecretKey(parseSigningSecret(secret));
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 /** The `webhook-signature` header value. */
 export function signPayload(input: SignInput): string {
   const { deliveryId, timestampSeconds, body, secrets } = input;
@@ -59,7 +74,7 @@ export function signPayload(input: SignInput): string {
   const signedPrefix = Buffer.from(`${deliveryId}.${timestampSeconds}.`, 'utf8');
   return secrets
     .map((secret) => {
-      const hmac = createHmac('sha256', parseSigningSecret(secret));
+      const hmac = createHmac('sha256', signingKey(secret));
       hmac.update(signedPrefix);
       hmac.update(body);
       return `v1,${hmac.digest('base64')}`;

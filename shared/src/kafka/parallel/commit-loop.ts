@@ -21,6 +21,9 @@ export interface CommitLoop {
 /** Consecutive failed transactions (≈ 40 s of backoff) before the process gives up. */
 const MAX_CONSECUTIVE_FAILURES = 12;
 
+/** Bytes of record values per produce request inside a transaction (broker default limit 1 MiB). */
+const MAX_BYTES_PER_REQUEST = 512 * 1024;
+
 /** Bound one transaction so a backlog of outcomes never builds an oversized request. */
 const MAX_RECORDS_PER_TRANSACTION = 2_000;
 
@@ -83,7 +86,11 @@ export function createCommitLoop(options: {
 
     const transaction = await producer.transaction();
     try {
-      if (records.length > 0) await transaction.sendBatch({ topicMessages: byTopic(records) });
+      // Several requests when large: one subscription's records share a partition, and one
+      // request over the broker's message.max.bytes would fail every time it is retried.
+      for (const chunk of chunksBySize(records, MAX_BYTES_PER_REQUEST)) {
+        await transaction.sendBatch({ topicMessages: byTopic(chunk) });
+      }
       if (offsets.length > 0) {
         const topics = new Map<string, Array<{ partition: number; offset: string; metadata: string }>>();
         for (const { topic, ...rest } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), rest]);
@@ -120,9 +127,12 @@ export function createCommitLoop(options: {
   const loop = (async () => {
     while (!stopped) {
       try {
+        const started = Date.now();
         const didWork = await commitOnce();
         failures = 0;
-        if (!didWork) await sleep(options.intervalMs);
+        // At most one transaction per interval, busy or not: back-to-back small transactions
+        // cost the broker far more per record than one that gathered for the interval.
+        await sleep(didWork ? Math.max(0, options.intervalMs - (Date.now() - started)) : options.intervalMs);
       } catch (error) {
         if (isFenced(error)) {
           options.onFatal(error);
@@ -171,4 +181,24 @@ export function createCommitLoop(options: {
 function isFenced(error: unknown): boolean {
   const type = (error as { type?: string } | null)?.type;
   return type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
+}
+
+/** Consecutive slices of `records` whose values add up to at most `maxBytes` (one record at least). */
+export function chunksBySize(records: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const value = record.message.value;
+    const size = (value === null || value === undefined ? 0 : Buffer.byteLength(value)) + 256; // + key, headers
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -1,0 +1,2 @@
+export { scenarios } from './scenarios/index.ts';
+export type { Context, Scenario } from './context.ts';

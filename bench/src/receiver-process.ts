@@ -1,0 +1,108 @@
+// The benchmark's webhook receiver, in a process of its own (so the load generator's event
+// loop never delays its timestamps). Paths choose the behaviour:
+//   /fast/<name>          200 at once
+//   /slow/<ms>/<name>     200 after <ms>
+//   /flaky/<name>         503 the first time a webhook-id is seen, 200 afterwards
+// Per name it counts 2xx answers, distinct webhook-ids (or body ids) answered 2xx, and the
+// time of the last new one; with latency recording on, it keeps (receive time − body "t").
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface Counter {
+  ok: number;
+  failed: number;
+  distinct: Set<string>;
+  firstAt: number;
+  lastNewAt: number;
+  inFlight: number;
+  peakInFlight: number;
+  latencies: number[];
+}
+
+const counters = new Map<string, Counter>();
+const seenFlaky = new Set<string>();
+let recordLatency = false;
+
+const counterOf = (name: string): Counter => {
+  let counter = counters.get(name);
+  if (!counter) counters.set(name, (counter = { ok: 0, failed: 0, distinct: new Set(), firstAt: 0, lastNewAt: 0, inFlight: 0, peakInFlight: 0, latencies: [] }));
+  return counter;
+};
+const now = () => performance.timeOrigin + performance.now();
+const T_PATTERN = /"t":(\d+(?:\.\d+)?)/;
+const ID_PATTERN = /"id":"([^"]+)"/;
+
+const server = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const at = now();
+    const parts = (request.url ?? '/').split('/');
+    const kind = parts[1] ?? 'fast';
+    const name = parts.at(-1) ?? 'default';
+    const counter = counterOf(name);
+    const body = chunks.length === 1 ? chunks[0]!.toString('latin1') : Buffer.concat(chunks).toString('latin1');
+    const id = String(request.headers['webhook-id'] ?? ID_PATTERN.exec(body)?.[1] ?? '');
+    let status = 200;
+    let delay = 0;
+    if (kind === 'slow') delay = Number(parts[2] ?? 100);
+    else if (kind === 'flaky' && !seenFlaky.has(id)) {
+      seenFlaky.add(id);
+      status = 503;
+    }
+    counter.inFlight++;
+    if (counter.inFlight > counter.peakInFlight) counter.peakInFlight = counter.inFlight;
+    const answer = () => {
+      counter.inFlight--;
+      if (status < 300) {
+        counter.ok++;
+        if (!counter.distinct.has(id)) {
+          counter.distinct.add(id);
+          const done = delay > 0 ? now() : at;
+          if (counter.firstAt === 0) counter.firstAt = done;
+          counter.lastNewAt = done;
+          if (recordLatency) {
+            const t = Number(T_PATTERN.exec(body)?.[1]);
+            if (Number.isFinite(t)) counter.latencies.push(done - t);
+          }
+        }
+      } else counter.failed++;
+      response.writeHead(status, { 'content-length': '0' }).end();
+    };
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.headersTimeout = 65_000;
+server.maxRequestsPerSocket = 0;
+
+type Command =
+  | { id: number; op: 'stats'; latencies?: boolean }
+  | { id: number; op: 'reset' }
+  | { id: number; op: 'record'; on: boolean };
+
+process.on('message', (command: Command) => {
+  if (command.op === 'reset') {
+    counters.clear();
+    seenFlaky.clear();
+    process.send!({ id: command.id, ok: true });
+  } else if (command.op === 'record') {
+    recordLatency = command.on;
+    for (const counter of counters.values()) counter.latencies = [];
+    process.send!({ id: command.id, ok: true });
+  } else if (command.op === 'stats') {
+    const stats = Object.fromEntries(
+      [...counters].map(([name, c]) => [
+        name,
+        { ok: c.ok, failed: c.failed, distinct: c.distinct.size, firstAt: c.firstAt, lastNewAt: c.lastNewAt, inFlight: c.inFlight, peakInFlight: c.peakInFlight, ...(command.latencies ? { latencies: c.latencies } : {}) },
+      ]),
+    );
+    process.send!({ id: command.id, stats });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+server.listen(0, '127.0.0.1', () => {
+  process.send!({ ready: true, port: (server.address() as AddressInfo).port });
+});
