@@ -173,7 +173,7 @@ describe('deliverer', () => {
 
   it('a partition waiting on a long retry holds back neither another partition nor another tier', async () => {
     // A retry record due in 5 minutes at the head of partition 0 of tier 1's 4 s rung…
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     const { deliveryHeaders } = await import('@hookrail/shared');
     const waiting = testSubscription({ id: 'quick', url: receivers.quick!.url, tier: 1 });

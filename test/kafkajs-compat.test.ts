@@ -77,7 +77,7 @@ describe('KafkaJS 2.2.4 on the pinned broker', () => {
   });
 
   it('commits one transaction with sendOffsets and aborts another; read_committed sees only the first', async () => {
-    const seed = kafka.producer();
+    const seed = kafka.producer({ idempotent: true });
     await seed.connect();
     await seed.send({ topic: txnIn, acks: -1, messages: [{ value: 'in-0' }, { value: 'in-1' }] });
     await seed.disconnect();

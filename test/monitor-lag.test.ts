@@ -22,7 +22,8 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
     plain = `${install.prefix}-parity-plain`;
     reader = `${install.prefix}-parity-reader`;
     // A plain topic with committed offsets part of the way (no member: the group is Empty).
-    const producer = kafka.producer();
+    // Idempotent: a retried send under load must not write a partition's records twice.
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic: install.topics.tier(3), acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `r${i}` })) });
     await producer.disconnect();

@@ -70,7 +70,7 @@ describe('router', () => {
       ],
     } as never);
     const ids = { json: randomUUID(), binary: randomUUID(), structured: randomUUID(), avro: randomUUID(), after: randomUUID() };
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: source,

@@ -59,7 +59,7 @@ export function testSubscription(input: Partial<SubscriptionInput> & Pick<Subscr
 }
 
 export async function applySubscriptions(kafka: Kafka, install: TestInstall, subscriptions: Subscription[]): Promise<void> {
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   await publishSubscriptions(producer, install.topics.subscriptions, subscriptions).finally(() => producer.disconnect());
 }
