@@ -21,3 +21,8 @@ export * from './kafka/transactions.ts';
 export * from './kafka/parallel/commit-loop.ts';
 export * from './kafka/parallel/partition-tracker.ts';
 export * from './kafka/parallel/tracked-consumer.ts';
+export * from './kafka/parallel/record-size.ts';
+export * from './kafka/port.ts';
+export * from './kafka/kafkajs-port.ts';
+export * from './kafka/tracked-kafkajs.ts';
+export * from './quarantine.ts';

@@ -177,6 +177,38 @@ export async function attemptDelivery(
   return { entry, records };
 }
 
+/**
+ * An attempt that threw (a bug, or a subscription the code cannot use): the delivery goes to
+ * the DLQ with `hookrail-error: internal` and the detail, instead of stopping the lane and
+ * meeting the same record again after a restart.
+ */
+export function internalFailure(delivery: Delivery, origin: Origin, error: unknown, deps: AttemptDependencies): AttemptOutcome {
+  const attemptedAt = (deps.now ?? Date.now)();
+  const firstAttemptAt = delivery.firstAttemptAt ?? attemptedAt;
+  const detail = `hookrail failed on this delivery: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
+  const entry: AttemptLogEntry = {
+    deliveryId: delivery.deliveryId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    subscriptionId: delivery.subscriptionId,
+    tier: delivery.tier,
+    attempt: delivery.attempt,
+    attemptedAt,
+    eventTime: delivery.eventTime,
+    firstAttemptAt,
+    origin,
+    outcome: 'dead-letter',
+    http: false,
+    errorClass: 'internal',
+    reason: 'internal',
+    durationMs: 0,
+  };
+  return {
+    entry,
+    records: [attemptRecord(entry, deps.topics), deadLetter(delivery, origin, deps.topics, { errorClass: 'internal', detail, lastAttemptAt: attemptedAt, firstAttemptAt })],
+  };
+}
+
 function describe(result: AttemptResult & { responseBodySnippet?: string }, detail: string): string {
   const parts = [detail];
   if (result.errorDetail) parts.push(result.errorDetail);

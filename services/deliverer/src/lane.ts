@@ -1,15 +1,20 @@
 import {
-  createTrackedConsumer,
+  H,
   ladderFor,
+  MAX_RECORD_BYTES,
   parseDelivery,
+  quarantineRecord,
+  startKafkaJsTrackedConsumer,
+  type ConsumedRecord,
   type Logger,
+  type OutgoingRecord,
   type SubscriptionRegistry,
   type Tier,
   type TopicNames,
 } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
 import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
-import { attemptDelivery } from './attempt.ts';
+import { attemptDelivery, internalFailure } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 
@@ -30,9 +35,10 @@ export interface LaneOptions {
 }
 
 /**
- * One tier's delivery lane: a consumer of the tier topic and its retry topics, a bounded
- * buffer of records in hand, per-subscription dispatch, and group-committed transactions.
- * Tiers never share a lane, so a tier-3 storm cannot take tier 1's buffer or transactions.
+ * One tier's delivery lane: a consumer of the tier topic and its retry topics, per-subscription
+ * dispatch, and the core's group-committed transactions. Tiers never share a lane, so a tier-3
+ * storm cannot take tier 1's buffer or transactions. This file says what one delivery record
+ * becomes; the core (`startTrackedConsumer`) owns fetching, offsets and assignment epochs.
  */
 export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const { tier, config, kafka, topics, registry, logger } = options;
@@ -41,21 +47,6 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const groupId = `${config.topics.prefix}-deliverer-tier${tier}`;
   const retryTopics = new Set(ladderFor(config.tiers[tier].retries).map((rung) => topics.retry(tier, rung)));
   const subscribed = [topics.tier(tier), ...retryTopics];
-
-  const resumeTimers = new Set<NodeJS.Timeout>();
-  const tracked = await createTrackedConsumer({
-    kafka,
-    groupId,
-    transactionalId: `${groupId}-${settings.instanceId}`,
-    logger: log,
-    maxBuffered: settings.maxBuffered,
-    maxWindow: settings.maxWindow,
-    commitIntervalMs: settings.commitIntervalMs,
-    // Short fetch waits: a resumed retry partition is fetched promptly.
-    maxWaitTimeInMs: 50,
-    onFatal: options.fail,
-  });
-  const { consumer } = tracked;
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
@@ -67,86 +58,90 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     },
   });
 
-  const pauseUntil = (topic: string, partition: number, at: number) => {
-    consumer.pause([{ topic, partitions: [partition] }]);
-    const timer = setTimeout(() => {
-      resumeTimers.delete(timer);
-      if (!tracked.stopping) consumer.resume([{ topic, partitions: [partition] }]);
-    }, Math.max(0, at - Date.now()));
-    resumeTimers.add(timer);
+  const originOf = (record: ConsumedRecord) => ({ topic: record.topic, partition: record.partition, offset: String(record.offset) });
+
+  /** A record in a hookrail topic that is not a delivery record: kept in the DLQ with the reason. */
+  const malformed = (record: ConsumedRecord, problem: string): OutgoingRecord[] => {
+    log.error({ origin: originOf(record), problem }, 'not a delivery record; dead-lettering it');
+    return [
+      {
+        topic: topics.dlq,
+        message: {
+          key: record.key,
+          value: record.value,
+          headers: {
+            ...record.headers,
+            [H.error]: 'malformed-delivery',
+            [H.errorDetail]: problem,
+            [H.originalTopic]: record.topic,
+            [H.originalPartition]: String(record.partition),
+            [H.originalOffset]: String(record.offset),
+          },
+        },
+      },
+    ];
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topics: subscribed, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (batch.messages.length === 0) return;
-      const isRetryTopic = retryTopics.has(batch.topic);
-      const partition = await tracked.partition(batch);
-      const { tracker } = partition;
-      for (const message of batch.messages) {
-        const offset = Number(message.offset);
-        if (tracked.windowFull(partition, offset)) return;
-        const delivery = parseDelivery(message.headers, message.value);
-        if (isRetryTopic && typeof delivery !== 'string' && delivery.notBefore !== undefined) {
-          if (delivery.notBefore - Date.now() > settings.holdMs) {
-            // Not due for a while: stop fetching this partition (not this consumer) until
-            // shortly before it is, and read it again then. Nothing sleeps in a handler.
-            pauseUntil(batch.topic, batch.partition, delivery.notBefore - settings.holdMs);
-            return;
-          }
-        }
-        if (!(await tracked.roomFor({ heartbeat, isRunning, isStale }))) return;
-        const verdict = tracker.accept(offset);
-        resolveOffset(message.offset);
-        if (verdict === 'skip') continue;
-
-        const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-        if (typeof delivery === 'string') {
-          // Not a delivery record (someone produced to a hookrail topic by hand): keep it
-          // in the DLQ with the reason rather than drop it or stop the lane.
-          log.error({ origin, problem: delivery }, 'not a delivery record; dead-lettering it');
-          tracked.complete(partition, offset, [
-            {
-              topic: topics.dlq,
-              message: {
-                key: message.key,
-                value: message.value,
-                headers: { ...message.headers, 'hookrail-error': 'malformed-delivery', 'hookrail-error-detail': delivery, 'hookrail-original-topic': batch.topic, 'hookrail-original-partition': String(batch.partition), 'hookrail-original-offset': message.offset },
-              },
+  const tracked = await startKafkaJsTrackedConsumer(kafka, {
+    groupId,
+    transactionalId: `${groupId}-${settings.instanceId}`,
+    topics: subscribed,
+    logger: log,
+    maxBuffered: settings.maxBuffered,
+    maxWindow: settings.maxWindow,
+    commitIntervalMs: settings.commitIntervalMs,
+    maxRecordBytes: MAX_RECORD_BYTES,
+    // Short fetch waits: a resumed retry partition is fetched promptly.
+    maxWaitTimeInMs: 50,
+    onFatal: options.fail,
+    handler: {
+      admit(record) {
+        if (!retryTopics.has(record.topic)) return undefined;
+        const delivery = parseDelivery(record.headers, record.value);
+        if (typeof delivery === 'string' || delivery.notBefore === undefined) return undefined;
+        // Not due for a while: read it again shortly before it is. Due soon: held in memory.
+        return delivery.notBefore - Date.now() > settings.holdMs ? { until: delivery.notBefore - settings.holdMs } : undefined;
+      },
+      handle(record, signal) {
+        const delivery = parseDelivery(record.headers, record.value);
+        if (typeof delivery === 'string') return Promise.resolve(malformed(record, delivery));
+        return new Promise<OutgoingRecord[]>((resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          dispatcher.submit({
+            subscriptionId: delivery.subscriptionId,
+            dueAt: delivery.notBefore ?? 0,
+            signal,
+            run: async () => {
+              try {
+                const outcome = await attemptDelivery(delivery, registry.get(delivery.subscriptionId), originOf(record), options.attempt);
+                options.onAttempt(outcome.entry);
+                resolve(outcome.records);
+              } catch (error) {
+                reject(error);
+              }
             },
-          ]);
-          continue;
-        }
-        dispatcher.submit({
-          subscriptionId: delivery.subscriptionId,
-          dueAt: delivery.notBefore ?? 0,
-          run: async () => {
-            try {
-              const outcome = await attemptDelivery(delivery, registry.get(delivery.subscriptionId), origin, options.attempt);
-              options.onAttempt(outcome.entry);
-              tracked.complete(partition, offset, outcome.records);
-            } catch (error) {
-              // A bug, not a receiver's failure: stop rather than guess; the record is redone.
-              options.fail(error);
-            }
-          },
+          });
         });
-      }
-      await heartbeat();
+      },
+      failed(record, error) {
+        const delivery = parseDelivery(record.headers, record.value);
+        if (typeof delivery === 'string') return malformed(record, delivery);
+        const outcome = internalFailure(delivery, originOf(record), error, options.attempt);
+        options.onAttempt(outcome.entry);
+        return outcome.records;
+      },
+      quarantine: (record, info) =>
+        quarantineRecord(record, { ...info, topic: topics.dlq, headers: { [H.error]: 'unwritable', [H.errorDetail]: info.reason } }),
     },
   });
   log.info({ groupId, topics: subscribed.length }, 'lane started');
 
   return {
     async stop() {
-      for (const timer of resumeTimers) clearTimeout(timer);
-      await tracked.stopFetching();
-      const drained = await dispatcher.drain(settings.drainMs);
-      if (!drained) log.warn({ drainMs: settings.drainMs }, 'requests still in flight at shutdown are handed back');
-      await tracked.close();
+      await tracked.stop(async () => {
+        const drained = await dispatcher.drain(settings.drainMs);
+        if (!drained) log.warn({ drainMs: settings.drainMs }, 'requests still in flight at shutdown are handed back');
+      });
     },
   };
 }

@@ -1,16 +1,26 @@
-import { createSubscriptionRegistry, createTrackedConsumer, type RunningService, type ServiceContext } from '@hookrail/shared';
+import {
+  createSubscriptionRegistry,
+  H,
+  MAX_RECORD_BYTES,
+  quarantineRecord,
+  startKafkaJsTrackedConsumer,
+  type ConsumedRecord,
+  type RunningService,
+  type ServiceContext,
+} from '@hookrail/shared';
 import type { RouterConfig } from './config.ts';
 import { createDecoder } from './decode/decoder.ts';
-import type { SourceRecord } from './decode/types.ts';
+import type { DecodeResult, SourceRecord } from './decode/types.ts';
 import { fanOut, invalidRecord } from './fanout.ts';
 
-/** Thrown when a record cannot be routed *yet* (the schema registry is down): the batch is retried. */
-class TransientRoutingError extends Error {}
+/** Longest wait between decode attempts while the schema registry is unreachable. */
+const REGISTRY_RETRY_MAX_MS = 30_000;
 
 /**
  * Consumes the source topics, fans each event out, and commits the fan-out records with the
  * offsets they consume in one Kafka transaction: a crash between the two can neither lose
- * nor duplicate a fan-out.
+ * nor duplicate a fan-out. The core (`startTrackedConsumer`) owns fetching, offsets and
+ * transactions; this file says what one source record becomes.
  */
 export async function startRouter(context: ServiceContext<RouterConfig>): Promise<RunningService> {
   const { config, kafka, logger, topics, telemetry } = context;
@@ -39,68 +49,69 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     ...(settings.schemaRegistryUrl ? { schemaRegistry: { url: settings.schemaRegistryUrl } } : {}),
   });
 
-  const tracked = await createTrackedConsumer({
-    kafka,
+  const sourceOf = (record: ConsumedRecord): SourceRecord => ({ ...record, offset: String(record.offset) });
+
+  /** Decodes; while the schema registry is down the record waits (in hand, uncommitted) and tries again. */
+  const decode = async (source: SourceRecord, signal: AbortSignal): Promise<DecodeResult> => {
+    for (let waitMs = 500; ; waitMs = Math.min(waitMs * 2, REGISTRY_RETRY_MAX_MS)) {
+      const decoded = await decoder.decode(source);
+      if (!('invalid' in decoded) || decoded.reason !== 'schema-registry-unavailable') return decoded;
+      logger.warn({ source: `${source.topic}/${source.partition}/${source.offset}`, detail: decoded.detail, retryInMs: waitMs }, 'schema registry unavailable; the event waits');
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, waitMs);
+        signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+      });
+    }
+  };
+
+  const sources: Array<string | RegExp> = [...settings.sourceTopics];
+  if (settings.sourcePattern) sources.push(new RegExp(settings.sourcePattern));
+
+  const tracked = await startKafkaJsTrackedConsumer(kafka, {
     groupId,
     transactionalId: `${config.topics.prefix}-router-${settings.instanceId}`,
+    topics: sources,
     logger,
     maxBuffered: settings.maxBuffered,
     maxWindow: 10_000,
     commitIntervalMs: settings.commitIntervalMs,
+    maxRecordBytes: MAX_RECORD_BYTES,
     onFatal: context.fail,
-  });
-  const { consumer } = tracked;
-  await consumer.connect();
-  const sources: Array<string | RegExp> = [...settings.sourceTopics];
-  if (settings.sourcePattern) sources.push(new RegExp(settings.sourcePattern));
-  await consumer.subscribe({ topics: sources, fromBeginning: true });
-
-  // Fan-outs of every partition gather for a few milliseconds and commit together with the
-  // offsets they consume: one transaction for many batches, not one per partition batch.
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      if (batch.messages.length === 0) return;
-      const partition = await tracked.partition(batch);
-      for (const message of batch.messages) {
-        const offset = Number(message.offset);
-        if (tracked.windowFull(partition, offset)) return;
-        if (!(await tracked.roomFor({ heartbeat, isRunning, isStale }))) return;
-        const record: SourceRecord = {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers ?? {},
-          timestamp: message.timestamp,
-        };
-        const decoded = await decoder.decode(record);
-        // The registry is down: stop here; KafkaJS retries from this record.
-        if ('invalid' in decoded && decoded.reason === 'schema-registry-unavailable') throw new TransientRoutingError(decoded.detail);
-        const verdict = partition.tracker.accept(offset);
-        resolveOffset(message.offset);
-        if (verdict === 'skip') continue; // already fanned out before a restart
+    handler: {
+      async handle(record, signal) {
+        const source = sourceOf(record);
+        const decoded = await decode(source, signal);
         if ('invalid' in decoded) {
           logger.warn({ source: `${record.topic}/${record.partition}/${record.offset}`, reason: decoded.reason, detail: decoded.detail }, 'invalid event');
-          tracked.complete(partition, offset, [invalidRecord(decoded, record, topics)]);
           routed.add(1, { outcome: 'invalid' });
-        } else {
-          const records = fanOut(decoded, record, registry.all(), topics);
-          tracked.complete(partition, offset, records);
-          routed.add(1, { outcome: 'routed' });
-          fannedOut.add(records.length);
+          return [invalidRecord(decoded, source, topics)];
         }
-      }
-      await heartbeat();
+        const records = fanOut(decoded, source, registry.all(), topics);
+        routed.add(1, { outcome: 'routed' });
+        fannedOut.add(records.length);
+        return records;
+      },
+      failed(record, error) {
+        routed.add(1, { outcome: 'invalid' });
+        const detail = `the router failed on this event: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
+        return [invalidRecord({ invalid: true, reason: 'internal', detail }, sourceOf(record), topics)];
+      },
+      quarantine: (record, info) =>
+        quarantineRecord(record, {
+          ...info,
+          topic: topics.invalid,
+          headers: {
+            [H.invalidReason]: 'unwritable',
+            [H.invalidDetail]: info.reason,
+            [H.source]: `${info.consumed.topic}/${info.consumed.partition}/${info.consumed.offset}`,
+          },
+        }),
     },
   });
 
   return {
     async stop() {
-      await tracked.stopFetching();
-      await tracked.close(); // commits what was fanned out, then disconnects
+      await tracked.stop(); // commits what was fanned out, then leaves the group
       await registry.stop();
     },
   };

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
+import type { OutgoingRecord } from './port.ts';
 
 /**
  * A connected transactional producer. One per consumer that commits through it: a transaction
@@ -38,11 +39,7 @@ export function pipelineConsumer(kafka: Kafka, groupId: string, maxWaitTimeInMs 
   });
 }
 
-/** A record to produce, with its topic: what a consumed record's handling turns into. */
-export interface OutgoingRecord {
-  topic: string;
-  message: Message;
-}
+export type { OutgoingRecord };
 
 /** Records grouped for `sendBatch`, one entry per topic, order kept within each topic. */
 export function byTopic(records: Iterable<OutgoingRecord>): Array<{ topic: string; messages: Message[] }> {

@@ -8,6 +8,8 @@ export interface Job {
   readonly subscriptionId: string;
   /** Epoch ms; 0 or past = now. */
   readonly dueAt: number;
+  /** Aborted when the job's record is no longer this instance's: a job not yet started is dropped. */
+  readonly signal?: AbortSignal;
   run(): Promise<void>;
 }
 
@@ -102,17 +104,42 @@ export function createDispatcher(options: {
 
   return {
     submit(job) {
+      if (job.signal?.aborted) return;
       pending++;
+      let waiting: NodeJS.Timeout | undefined;
+      // A job whose record moved to another instance is dropped before it runs: its timer
+      // cleared, its queue place given up. One already running finishes; its result is ignored.
+      job.signal?.addEventListener(
+        'abort',
+        () => {
+          if (waiting) {
+            clearTimeout(waiting);
+            timers.delete(waiting);
+            waiting = undefined;
+            pending--;
+            return;
+          }
+          const lane = lanes.get(job.subscriptionId);
+          const index = lane?.queue.indexOf(job) ?? -1;
+          if (lane && index >= 0) {
+            lane.queue.splice(index, 1);
+            pending--;
+            if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(job.subscriptionId);
+          }
+        },
+        { once: true },
+      );
       // Timers run on a monotonic clock and may fire a millisecond before the wall-clock due
       // time; a retry must never start early, so check again and wait out the rest.
       const waitUntilDue = () => {
+        waiting = undefined;
         const wait = job.dueAt - now();
         if (wait <= 0) return enqueue(job);
-        const timer = setTimeout(() => {
-          timers.delete(timer);
+        waiting = setTimeout(() => {
+          timers.delete(waiting!);
           waitUntilDue();
         }, wait);
-        timers.add(timer);
+        timers.add(waiting);
       };
       waitUntilDue();
     },

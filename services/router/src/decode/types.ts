@@ -46,7 +46,9 @@ export type InvalidReason =
   | 'invalid-cloudevent'
   | 'unknown-schema'
   | 'schema-registry-unavailable'
-  | 'undecodable';
+  | 'undecodable'
+  /** The router failed on this record (a bug): kept here rather than crash-looping on it. */
+  | 'internal';
 
 export interface InvalidEvent {
   invalid: true;

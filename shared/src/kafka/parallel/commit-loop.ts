@@ -1,19 +1,34 @@
 import type { Logger } from '../../logging.ts';
-import { byTopic, type OutgoingRecord } from '../transactions.ts';
-import type { Producer } from 'kafkajs';
+import {
+  errorKind,
+  type OffsetsPort,
+  type OffsetToCommit,
+  type OutgoingRecord,
+  type TransactionalProducerPort,
+  type TransactionPort,
+} from '../port.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
+import { outgoingRecordBytes } from './record-size.ts';
 
-/** A topic-partition being consumed, with the tracker of its offsets. */
+/** A topic-partition being consumed in one assignment epoch, with the tracker of its offsets. */
 export interface TrackedPartition {
   readonly topic: string;
   readonly partition: number;
   readonly tracker: PartitionTracker;
 }
 
+/** Turns an outcome record the broker cannot take into a small record that says so. */
+export type Quarantine = (
+  record: OutgoingRecord,
+  info: { reason: string; bytes: number; consumed: { topic: string; partition: number; offset: number } },
+) => OutgoingRecord;
+
 export interface CommitLoop {
   /** The outcome of one consumed record: the records it produces, committed with its offset. */
   complete(partition: TrackedPartition, offset: number, records: OutgoingRecord[]): void;
-  /** Runs transactions until everything completed so far is committed. */
+  /** Lets go of a partition's outcomes (its assignment ended): they are never committed here. */
+  forget(tracker: PartitionTracker): void;
+  /** Runs transactions until everything completed so far is committed (or it cannot be). */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -21,42 +36,86 @@ export interface CommitLoop {
 /** Consecutive failed transactions (≈ 40 s of backoff) before the process gives up. */
 const MAX_CONSECUTIVE_FAILURES = 12;
 
-/** Bytes of record values per produce request inside a transaction (broker default limit 1 MiB). */
+/** Bytes of records per produce request inside a transaction (broker default limit 1 MiB). */
 const MAX_BYTES_PER_REQUEST = 512 * 1024;
 
 /** Bound one transaction so a backlog of outcomes never builds an oversized request. */
 const MAX_RECORDS_PER_TRANSACTION = 2_000;
 
+interface Plan {
+  records: OutgoingRecord[];
+  offsets: OffsetToCommit[];
+  involved: PartitionTracker[];
+  /** The offsets taken per tracker: what this transaction consumes. */
+  taken: Map<PartitionTracker, number[]>;
+}
+
+type Step = 'begin' | 'send' | 'sendOffsets' | 'commit';
+
+/** Thrown inside a transaction when membership came into doubt while it was being built. */
+class MembershipInDoubt extends Error {
+  constructor() {
+    super('group membership in doubt; the transaction is aborted and its outcomes kept');
+  }
+}
+
 /**
  * Group commit: outcomes gathered for a few milliseconds go out in one Kafka transaction with
  * the offsets they consume (the lowest unfinished per partition, the finished ones above it
  * in the metadata). A crash before the commit redoes those records; after it, never.
+ *
+ * Fault model (docs/architecture.md, "The core's fault model"):
+ * - A failure at begin, send or sendOffsets aborts the transaction and puts its offsets back
+ *   to ready: nothing is committed past an outcome that was not produced.
+ * - A failure at commit, or an abort that fails, leaves the outcome unknown: the producer is
+ *   started afresh (the coordinator then finishes or aborts the open transaction) and the
+ *   group's committed offsets say which it was. Until then nothing else is committed.
+ * - A record the broker rejects (too large, invalid) is isolated: the offsets of the failed
+ *   transaction are committed one per transaction, and the one that fails alone has its
+ *   records replaced by quarantine records. Records estimated over `maxRecordBytes` are
+ *   quarantined before they are ever sent.
+ * - Membership in doubt (`canCommit` false) stops new transactions and aborts one under way
+ *   before its offsets are sent and before it commits.
  */
 export function createCommitLoop(options: {
-  producer: Producer;
+  producer: TransactionalProducerPort;
+  offsets: OffsetsPort;
   groupId: string;
   partitions: () => Iterable<TrackedPartition>;
-  /** While false (a rebalance is under way) nothing is committed. */
+  /** While false (membership in doubt) nothing is committed. */
   canCommit: () => boolean;
   intervalMs: number;
+  /** Outcome records larger than this are quarantined instead of sent. */
+  maxRecordBytes: number;
+  quarantine: Quarantine;
   logger: Logger;
   onCommitted: (count: number) => void;
   onFatal: (error: unknown) => void;
+  /** Waits `ms`; resolves early on `wake()`. Injected by tests. */
+  sleep?: (ms: number, wakeUp: (wake: () => void) => void) => Promise<void>;
 }): CommitLoop {
   const { producer, groupId, logger } = options;
   const outcomes = new Map<PartitionTracker, Map<number, OutgoingRecord[]>>();
+  const coordinates = new Map<PartitionTracker, { topic: string; partition: number }>();
+  /** Offsets of a transaction the broker rejected a record of: committed one at a time. */
+  const suspects = new Map<PartitionTracker, Set<number>>();
+  /** A transaction whose outcome is unknown: settled before anything else is committed. */
+  let unsettled: Plan | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const sleep =
+    options.sleep ??
+    ((ms: number, wakeUp: (wake: () => void) => void) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wakeUp(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }));
+  const pause = (ms: number) => sleep(ms, (w) => (wake = w));
 
   // One producer holds one transaction at a time: the loop and flush() take turns.
   let turn: Promise<unknown> = Promise.resolve();
@@ -66,62 +125,146 @@ export function createCommitLoop(options: {
     return result;
   };
 
+  const quarantined = (tracker: PartitionTracker, offset: number, records: OutgoingRecord[], reason: (bytes: number) => string) => {
+    const where = coordinates.get(tracker)!;
+    return records.map((record) => {
+      const bytes = outgoingRecordBytes(record);
+      logger.error({ consumed: { ...where, offset }, topic: record.topic, bytes }, 'outcome record quarantined: %s', reason(bytes));
+      return options.quarantine(record, { reason: reason(bytes), bytes, consumed: { ...where, offset } });
+    });
+  };
+
+  const plan = (): Plan | undefined => {
+    const result: Plan = { records: [], offsets: [], involved: [], taken: new Map() };
+    // After a rejected record, the suspects go one per transaction until the culprit is found.
+    const isolating = suspects.size > 0;
+    for (const { topic, partition, tracker } of options.partitions()) {
+      if (result.records.length >= MAX_RECORDS_PER_TRANSACTION) break;
+      let only: ReadonlySet<number> | undefined;
+      if (isolating) {
+        const set = suspects.get(tracker);
+        if (!set || result.involved.length > 0) continue;
+        only = new Set([Math.min(...set)]);
+      }
+      const taken = tracker.takeReady(only);
+      const byOffset = outcomes.get(tracker);
+      for (const offset of taken) result.records.push(...(byOffset?.get(offset) ?? []));
+      const position = tracker.commitPosition();
+      if (taken.length === 0 && position === undefined) continue;
+      result.involved.push(tracker);
+      result.taken.set(tracker, taken);
+      if (position) result.offsets.push({ topic, partition, offset: position.offset, metadata: position.metadata });
+    }
+    // Suspects of partitions no longer held are dropped with their partition.
+    if (isolating && result.involved.length === 0) suspects.clear();
+    return result.involved.length > 0 ? result : undefined;
+  };
+
+  const settleCommitted = (done: Plan) => {
+    let committed = 0;
+    for (const tracker of done.involved) {
+      tracker.committed();
+      const byOffset = outcomes.get(tracker);
+      for (const offset of done.taken.get(tracker) ?? []) {
+        suspects.get(tracker)?.delete(offset);
+        if (suspects.get(tracker)?.size === 0) suspects.delete(tracker);
+        // Outcomes are kept until their offset's transaction commits, then let go.
+        if (byOffset?.delete(offset)) committed++;
+      }
+      if (byOffset?.size === 0) outcomes.delete(tracker);
+    }
+    options.onCommitted(committed);
+  };
+
+  const settleAborted = (failed: Plan) => {
+    for (const tracker of failed.involved) tracker.aborted();
+  };
+
+  /** The producer is started afresh; the committed offsets then say whether `pending` landed. */
+  const settleUnknown = async (pending: Plan): Promise<void> => {
+    await producer.reset();
+    const probe = pending.offsets[0];
+    let landed = false;
+    if (probe) {
+      const committed = await options.offsets.committed(groupId, probe.topic);
+      const entry = committed.find((c) => c.partition === probe.partition);
+      landed = entry !== undefined && entry.offset === probe.offset && (entry.metadata ?? '') === probe.metadata;
+    }
+    logger.warn({ landed, partitions: pending.involved.length }, 'settled a transaction whose commit outcome was unknown');
+    if (landed) settleCommitted(pending);
+    else settleAborted(pending);
+    unsettled = undefined;
+  };
+
+  const isolate = (failed: Plan) => {
+    if (failed.records.length === 0) return;
+    const single = failed.involved.length === 1 && (failed.taken.get(failed.involved[0]!)?.length ?? 0) === 1;
+    if (single) {
+      // The culprit: its records are replaced by quarantine records, then committed as usual.
+      const tracker = failed.involved[0]!;
+      const offset = failed.taken.get(tracker)![0]!;
+      const byOffset = outcomes.get(tracker);
+      const records = byOffset?.get(offset) ?? [];
+      byOffset?.set(offset, quarantined(tracker, offset, records, (bytes) => `the broker refused a record of ${bytes} bytes for this consumed record`));
+      return;
+    }
+    for (const [tracker, offsets] of failed.taken) {
+      if (offsets.length === 0) continue;
+      const set = suspects.get(tracker) ?? new Set<number>();
+      for (const offset of offsets) set.add(offset);
+      suspects.set(tracker, set);
+    }
+  };
+
   /** One transaction with whatever is ready; false when there was nothing to do. */
   const transact = async (): Promise<boolean> => {
     if (!options.canCommit()) return false;
-    const records: OutgoingRecord[] = [];
-    const offsets: Array<{ topic: string; partition: number; offset: string; metadata: string }> = [];
-    const involved: PartitionTracker[] = [];
-    for (const { topic, partition, tracker } of options.partitions()) {
-      if (records.length >= MAX_RECORDS_PER_TRANSACTION) break;
-      const taken = tracker.takeReady();
-      const byOffset = outcomes.get(tracker);
-      for (const offset of taken) records.push(...(byOffset?.get(offset) ?? []));
-      const position = tracker.commitPosition();
-      if (taken.length === 0 && position === undefined) continue;
-      involved.push(tracker);
-      if (position) offsets.push({ topic, partition, offset: String(position.offset), metadata: position.metadata });
-    }
-    if (involved.length === 0) return false;
+    if (unsettled) await settleUnknown(unsettled);
+    const current = plan();
+    if (!current) return false;
 
-    const transaction = await producer.transaction();
+    let step: Step = 'begin';
+    let transaction: TransactionPort | undefined;
     try {
+      transaction = await producer.begin();
+      step = 'send';
       // Several requests when large: one subscription's records share a partition, and one
       // request over the broker's message.max.bytes would fail every time it is retried.
-      for (const chunk of chunksBySize(records, MAX_BYTES_PER_REQUEST)) {
-        await transaction.sendBatch({ topicMessages: byTopic(chunk) });
-      }
-      if (offsets.length > 0) {
-        const topics = new Map<string, Array<{ partition: number; offset: string; metadata: string }>>();
-        for (const { topic, ...rest } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), rest]);
-        await transaction.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-      }
+      for (const chunk of chunksBySize(current.records, MAX_BYTES_PER_REQUEST)) await transaction.send(chunk);
+      if (!options.canCommit()) throw new MembershipInDoubt();
+      step = 'sendOffsets';
+      if (current.offsets.length > 0) await transaction.sendOffsets(groupId, current.offsets);
+      if (!options.canCommit()) throw new MembershipInDoubt();
+      step = 'commit';
       await transaction.commit();
     } catch (error) {
-      await transaction.abort().catch(() => undefined);
-      for (const tracker of involved) tracker.aborted();
+      await settleFailure(step, transaction, current, error);
       throw error;
     }
-    let committed = 0;
-    for (const tracker of involved) {
-      const byOffset = outcomes.get(tracker);
-      tracker.committed();
-      // Outcomes are kept until their offset's transaction commits, then let go.
-      if (byOffset) {
-        for (const offset of byOffset.keys()) {
-          if (!tracker.isOpen(offset)) {
-            byOffset.delete(offset);
-            committed++;
-          }
-        }
-        if (byOffset.size === 0) outcomes.delete(tracker);
+    settleCommitted(current);
+    return true;
+  };
+
+  const settleFailure = async (step: Step, transaction: TransactionPort | undefined, failed: Plan, error: unknown) => {
+    if (errorKind(error) === 'record-rejected') isolate(failed);
+    if (step === 'begin' || !transaction) {
+      settleAborted(failed);
+      return;
+    }
+    if (step !== 'commit') {
+      try {
+        await transaction.abort();
+        settleAborted(failed);
+        return;
+      } catch (abortError) {
+        logger.warn({ err: abortError }, 'abort failed; the transaction outcome is unknown');
       }
     }
-    options.onCommitted(committed);
-    return true;
+    // A commit that failed may still have landed. Settle it before anything else commits.
+    unsettled = failed;
+    await settleUnknown(failed).catch((settleError: unknown) => {
+      logger.warn({ err: settleError }, 'could not settle the transaction yet; will retry');
+    });
   };
 
   const loop = (async () => {
@@ -132,11 +275,15 @@ export function createCommitLoop(options: {
         failures = 0;
         // At most one transaction per interval, busy or not: back-to-back small transactions
         // cost the broker far more per record than one that gathered for the interval.
-        await sleep(didWork ? Math.max(0, options.intervalMs - (Date.now() - started)) : options.intervalMs);
+        await pause(didWork ? Math.max(0, options.intervalMs - (Date.now() - started)) : options.intervalMs);
       } catch (error) {
-        if (isFenced(error)) {
+        if (errorKind(error) === 'fenced') {
           options.onFatal(error);
           return;
+        }
+        if (error instanceof MembershipInDoubt) {
+          await pause(options.intervalMs);
+          continue;
         }
         failures++;
         if (failures > MAX_CONSECUTIVE_FAILURES) {
@@ -146,25 +293,44 @@ export function createCommitLoop(options: {
           options.onFatal(new Error(`${failures} transactions in a row failed; last: ${(error as Error).message}`));
           return;
         }
-        const backoff = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        const backoff = errorKind(error) === 'record-rejected' ? 0 : Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
         logger.warn({ err: error, backoffMs: backoff }, 'transaction failed; retrying its outcomes');
-        await sleep(backoff);
+        await pause(backoff);
       }
     }
   })();
 
   return {
     complete(partition, offset, records) {
-      let byOffset = outcomes.get(partition.tracker);
-      if (!byOffset) outcomes.set(partition.tracker, (byOffset = new Map()));
-      byOffset.set(offset, records);
-      partition.tracker.ready(offset);
+      const { tracker } = partition;
+      if (!tracker.isOpen(offset)) return; // its assignment ended, or it is done already
+      coordinates.set(tracker, { topic: partition.topic, partition: partition.partition });
+      let byOffset = outcomes.get(tracker);
+      if (!byOffset) outcomes.set(tracker, (byOffset = new Map()));
+      const fits = records.every((record) => outgoingRecordBytes(record) <= options.maxRecordBytes);
+      byOffset.set(
+        offset,
+        fits
+          ? records
+          : records.map((record) =>
+              outgoingRecordBytes(record) <= options.maxRecordBytes
+                ? record
+                : quarantined(tracker, offset, [record], (bytes) => `a record of ${bytes} bytes exceeds the ${options.maxRecordBytes}-byte limit`)[0]!,
+            ),
+      );
+      tracker.ready(offset);
+    },
+    forget(tracker) {
+      outcomes.delete(tracker);
+      suspects.delete(tracker);
+      coordinates.delete(tracker);
     },
     async flush() {
       for (let round = 0; round < 20; round++) {
         try {
           if (!(await commitOnce())) return;
         } catch (error) {
+          if (errorKind(error) === 'fenced') return;
           logger.warn({ err: error }, 'final transaction failed');
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
@@ -178,19 +344,13 @@ export function createCommitLoop(options: {
   };
 }
 
-function isFenced(error: unknown): boolean {
-  const type = (error as { type?: string } | null)?.type;
-  return type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED';
-}
-
-/** Consecutive slices of `records` whose values add up to at most `maxBytes` (one record at least). */
+/** Consecutive slices of `records` whose sizes add up to at most `maxBytes` (one record at least). */
 export function chunksBySize(records: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
   const chunks: OutgoingRecord[][] = [];
   let current: OutgoingRecord[] = [];
   let bytes = 0;
   for (const record of records) {
-    const value = record.message.value;
-    const size = (value === null || value === undefined ? 0 : Buffer.byteLength(value)) + 256; // + key, headers
+    const size = outgoingRecordBytes(record);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];

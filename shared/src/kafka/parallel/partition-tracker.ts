@@ -22,8 +22,8 @@ export interface PartitionTracker {
   /** Batches of only transaction markers move the fetch position without records. */
   passOver(lastOffset: number): void;
   ready(offset: number): void;
-  /** Moves every ready offset into the transaction being built; returns them. */
-  takeReady(): number[];
+  /** Moves the ready offsets (all, or those of `only`) into the transaction being built; returns them. */
+  takeReady(only?: ReadonlySet<number>): number[];
   /** The offset and metadata to commit with the transaction holding `takeReady()`'s offsets. */
   commitPosition(): { offset: number; metadata: string } | undefined;
   committed(): void;
@@ -32,27 +32,60 @@ export interface PartitionTracker {
 
 type State = 'inFlight' | 'ready' | 'committing';
 
-const METADATA_PREFIX = 'hr1:';
+/**
+ * Commit metadata, version 1: `hr1:<base64url bitset>`, bit i set = offset (position + i) is
+ * already done. The prefix is the version; a reader that meets another one treats the commit
+ * as carrying no finished offsets (it redoes them: duplicates, never a loss) and says so.
+ */
+const METADATA_V1 = 'hr1:';
 
-/** `hr1:<base64url bitset>`: bit i set = offset (position + i) is already done. */
-export function encodeDoneOffsets(position: number, done: Iterable<number>): string {
-  const relative = [...done].filter((offset) => offset >= position).map((offset) => offset - position);
+/**
+ * Kafka refuses commits whose metadata exceeds the broker's `offset.metadata.max.bytes`
+ * (default 4096). The encoding stays under this, and the window of offsets a partition may
+ * run ahead of its commit is bounded so that it can (`maxWindowForMetadata`).
+ */
+export const MAX_METADATA_BYTES = 4_000;
+
+/** The largest window whose every finished offset fits in `maxBytes` of metadata. */
+export function maxWindowForMetadata(maxBytes = MAX_METADATA_BYTES): number {
+  const bitsetBytes = Math.floor(((maxBytes - METADATA_V1.length) * 3) / 4);
+  return bitsetBytes * 8;
+}
+
+export function encodeDoneOffsets(position: number, done: Iterable<number>, maxBytes = MAX_METADATA_BYTES): string {
+  let relative = [...done].filter((offset) => offset >= position).map((offset) => offset - position);
+  if (relative.length === 0) return '';
+  // Beyond the window the metadata can carry, finished offsets are left out: they are redone
+  // after a restart (a duplicate), which is better than a commit the broker refuses.
+  const limit = maxWindowForMetadata(maxBytes);
+  relative = relative.filter((i) => i < limit);
   if (relative.length === 0) return '';
   const bits = Buffer.alloc(Math.floor(Math.max(...relative) / 8) + 1);
   for (const i of relative) bits[i >> 3]! |= 1 << (i & 7);
-  return METADATA_PREFIX + bits.toString('base64url');
+  return METADATA_V1 + bits.toString('base64url');
 }
 
-export function decodeDoneOffsets(position: number, metadata: string | null | undefined): Set<number> {
+export interface DecodedMetadata {
+  done: Set<number>;
+  /** Set when the metadata is in a format this version does not read. */
+  unknownFormat?: string;
+}
+
+export function decodeCommitMetadata(position: number, metadata: string | null | undefined): DecodedMetadata {
   const done = new Set<number>();
-  if (!metadata?.startsWith(METADATA_PREFIX)) return done;
-  const bits = Buffer.from(metadata.slice(METADATA_PREFIX.length), 'base64url');
+  if (!metadata) return { done };
+  if (!metadata.startsWith(METADATA_V1)) return { done, unknownFormat: metadata.slice(0, 16) };
+  const bits = Buffer.from(metadata.slice(METADATA_V1.length), 'base64url');
   for (let byte = 0; byte < bits.length; byte++) {
     for (let bit = 0; bit < 8; bit++) {
       if (bits[byte]! & (1 << bit)) done.add(position + byte * 8 + bit);
     }
   }
-  return done;
+  return { done };
+}
+
+export function decodeDoneOffsets(position: number, metadata: string | null | undefined): Set<number> {
+  return decodeCommitMetadata(position, metadata).done;
 }
 
 /** A tracker resuming from a committed offset and its metadata (or from `start` if none). */
@@ -93,10 +126,10 @@ export function createPartitionTracker(committedOffset: number, metadata?: strin
     ready(offset) {
       if (states.get(offset) === 'inFlight') states.set(offset, 'ready');
     },
-    takeReady() {
+    takeReady(only) {
       const taken: number[] = [];
       for (const [offset, state] of states) {
-        if (state === 'ready') {
+        if (state === 'ready' && (!only || only.has(offset))) {
           states.set(offset, 'committing');
           taken.push(offset);
         }

@@ -1,54 +1,103 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../../logging.ts';
-import { connectTransactionalProducer, pipelineConsumer, type OutgoingRecord } from '../transactions.ts';
-import { createCommitLoop, type TrackedPartition } from './commit-loop.ts';
-import { createPartitionTracker } from './partition-tracker.ts';
+import type {
+  BatchControl,
+  ConsumedRecord,
+  ConsumerPort,
+  FetchedBatch,
+  OffsetsPort,
+  OutgoingRecord,
+  TopicPartition,
+  TransactionalProducerPort,
+} from '../port.ts';
+import { createCommitLoop, type Quarantine, type TrackedPartition } from './commit-loop.ts';
+import { createPartitionTracker, decodeCommitMetadata, maxWindowForMetadata } from './partition-tracker.ts';
 
 /**
- * A consumer group member whose records are handled out of order and committed in Kafka
- * transactions with what they produce: the parallel-consumer machinery the router and the
- * deliverer's lanes share. The caller decides what a record becomes; this keeps the offsets.
+ * What a service hands the core: what one consumed record becomes. The core owns everything
+ * else: fetching, the window and the buffer, offsets, transactions, assignment epochs.
  */
-export interface TrackedConsumer {
-  readonly consumer: Consumer;
-  /** The partition of a batch, its committed offset and finished offsets loaded on first sight. */
-  partition(batch: EachBatchPayload['batch']): Promise<TrackedPartition>;
-  /** The records one consumed record turns into; committed with its offset. */
-  complete(partition: TrackedPartition, offset: number, records: OutgoingRecord[]): void;
+export interface RecordHandler {
   /**
-   * Waits, heart-beating, while the buffer is full. False when the handler should stop
-   * (shutting down, or the partition moved away).
+   * Asked before a record is taken in hand. `{ until }` stops fetching its partition (only
+   * that one) until then and reads the record again at that time; nothing sleeps in a handler.
    */
-  roomFor(payload: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>): Promise<boolean>;
-  /** True when the offset is too far ahead of the commit: the partition has been paused. */
-  windowFull(partition: TrackedPartition, offset: number): boolean;
-  readonly stopping: boolean;
-  /** Stop fetching; records in hand stay in hand. */
-  stopFetching(): Promise<void>;
-  /** Commit what is finished, then disconnect. */
-  close(): Promise<void>;
+  admit?(record: ConsumedRecord): { until: number } | undefined;
+  /**
+   * The records this one turns into, produced in the transaction that commits its offset.
+   * `signal` aborts when the record's assignment ends: its result will not be committed here.
+   */
+  handle(record: ConsumedRecord, signal: AbortSignal): Promise<OutgoingRecord[]>;
+  /** What an exception thrown by `handle` becomes (a dead letter, say): an outcome, never an exit. */
+  failed(record: ConsumedRecord, error: unknown): OutgoingRecord[];
+  /** Replaces an outcome record the broker cannot take. */
+  quarantine: Quarantine;
 }
 
 export interface TrackedConsumerOptions {
-  kafka: Kafka;
+  consumer: ConsumerPort;
+  producer: TransactionalProducerPort;
+  offsets: OffsetsPort;
   groupId: string;
-  transactionalId: string;
+  topics: Array<string | RegExp>;
+  handler: RecordHandler;
   logger: Logger;
   /** Records held between fetch and commit. */
   maxBuffered: number;
-  /** Offsets a partition may run ahead of its commit (bounded by the commit metadata). */
+  /** Offsets a partition may run ahead of its commit (bounded by what the commit metadata holds). */
   maxWindow: number;
   commitIntervalMs: number;
-  maxWaitTimeInMs?: number;
+  /** Outcome records larger than this are quarantined (the topics' `max.message.bytes` bounds it). */
+  maxRecordBytes: number;
+  /**
+   * Commits stop when no heartbeat was accepted for this long. Below the session timeout, so an
+   * instance the coordinator may have dropped stops committing before another one can own its
+   * partitions (KafkaJS's transactional offset commit carries no generation, KIP-447).
+   */
+  membershipLeaseMs?: number;
+  /** No fetch, heartbeat, completed record or commit for this long: the consumer is stuck; fatal. */
+  stallTimeoutMs?: number;
   onFatal: (error: unknown) => void;
+  now?: () => number;
 }
 
-export async function createTrackedConsumer(options: TrackedConsumerOptions): Promise<TrackedConsumer> {
-  const { kafka, groupId, logger } = options;
-  const partitions = new Map<string, TrackedPartition>();
-  const windowPaused = new Set<string>();
-  let rebalancing = false;
+export interface TrackedConsumer {
+  /** Records accepted and not yet committed. */
+  readonly buffered: number;
+  /** Stops fetching (staying in the group), lets `drain` finish work in hand, commits, leaves. */
+  stop(drain?: () => Promise<void>): Promise<void>;
+}
+
+/** A partition held in one assignment epoch. Dropping it aborts its work and forgets its outcomes. */
+interface Held extends TrackedPartition {
+  readonly key: string;
+  readonly controller: AbortController;
+  pausedFor?: 'window' | 'due';
+  resumeTimer?: NodeJS.Timeout;
+}
+
+const key = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * A consumer group member whose records are handled out of order, in parallel, and committed
+ * in Kafka transactions with what they produce: the one consume protocol the router and the
+ * deliverer's lanes share (window, room, accept, resolve, complete; assignment epochs).
+ */
+export async function startTrackedConsumer(options: TrackedConsumerOptions): Promise<TrackedConsumer> {
+  const { consumer, handler, logger, groupId } = options;
+  const now = options.now ?? Date.now;
+  const leaseMs = options.membershipLeaseMs ?? 5_000;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
+  const maxWindow = Math.min(options.maxWindow, maxWindowForMetadata());
+  if (maxWindow < options.maxWindow) logger.warn({ maxWindow, asked: options.maxWindow }, 'window bounded by what commit metadata can hold');
+
+  const held = new Map<string, Held>();
+  let memberId: string | undefined;
+  let assigned = new Set<string>();
+  let doubt: string | undefined = 'not joined yet';
+  let lastMembershipOk = 0;
+  let lastProgress = now();
   let stopping = false;
+  let fatal = false;
   let capacityWaiter: (() => void) | undefined;
   const signalCapacity = () => {
     const waiter = capacityWaiter;
@@ -57,110 +106,215 @@ export async function createTrackedConsumer(options: TrackedConsumerOptions): Pr
   };
   const buffered = () => {
     let open = 0;
-    for (const { tracker } of partitions.values()) open += tracker.open;
+    for (const { tracker } of held.values()) open += tracker.open;
     return open;
   };
+  const fail = (error: unknown) => {
+    if (fatal) return;
+    fatal = true;
+    options.onFatal(error);
+  };
 
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  const producer: Producer = await connectTransactionalProducer(kafka, options.transactionalId);
-  const consumer = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs);
+  const canCommit = () => doubt === undefined && memberId !== undefined && now() - lastMembershipOk < leaseMs;
+
+  const resume = (partition: Held) => {
+    clearTimeout(partition.resumeTimer);
+    delete partition.resumeTimer;
+    if (partition.pausedFor === undefined) return;
+    delete partition.pausedFor;
+    consumer.resume([{ topic: partition.topic, partition: partition.partition }]);
+  };
+  const pause = (partition: Held, reason: 'window' | 'due') => {
+    partition.pausedFor = reason;
+    consumer.pause([{ topic: partition.topic, partition: partition.partition }]);
+  };
 
   const commitLoop = createCommitLoop({
-    producer,
+    producer: options.producer,
+    offsets: options.offsets,
     groupId,
-    partitions: () => partitions.values(),
-    canCommit: () => !rebalancing,
+    partitions: () => held.values(),
+    canCommit,
     intervalMs: options.commitIntervalMs,
+    maxRecordBytes: options.maxRecordBytes,
+    quarantine: handler.quarantine,
     logger,
-    onCommitted: () => {
-      for (const key of windowPaused) {
-        const tracked = partitions.get(key);
-        if (!tracked || tracked.tracker.next - tracked.tracker.base < options.maxWindow / 2) {
-          windowPaused.delete(key);
-          if (tracked) consumer.resume([{ topic: tracked.topic, partitions: [tracked.partition] }]);
-        }
+    onCommitted: (count) => {
+      if (count > 0) lastProgress = now();
+      for (const partition of held.values()) {
+        if (partition.pausedFor === 'window' && partition.tracker.next - partition.tracker.base < maxWindow / 2) resume(partition);
       }
       signalCapacity();
     },
-    onFatal: options.onFatal,
+    onFatal: fail,
   });
 
-  consumer.on(consumer.events.REBALANCING, () => {
-    rebalancing = true;
-  });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const assigned = new Set<string>();
-    for (const [topic, numbers] of Object.entries(payload.memberAssignment)) {
-      for (const partition of numbers) assigned.add(`${topic}:${partition}`);
+  /** Ends a partition's epoch: its work is aborted, its outcomes never committed, its pause cleared. */
+  const drop = (partition: Held, why: string) => {
+    held.delete(partition.key);
+    partition.controller.abort(new Error(`assignment ended: ${why}`));
+    commitLoop.forget(partition.tracker);
+    resume(partition);
+    logger.info({ topic: partition.topic, partition: partition.partition, why, dropped: partition.tracker.open }, 'partition dropped');
+  };
+
+  const open = async (batch: FetchedBatch): Promise<Held | undefined> => {
+    const committed = await options.offsets.committed(groupId, batch.topic);
+    const entry = committed.find((c) => c.partition === batch.partition);
+    const position = entry && entry.offset >= 0 ? entry.offset : batch.firstOffset;
+    const decoded = decodeCommitMetadata(position, entry?.metadata);
+    if (decoded.unknownFormat !== undefined) {
+      logger.warn({ topic: batch.topic, partition: batch.partition, metadata: decoded.unknownFormat }, 'commit metadata in an unknown format; finished offsets above the commit will be redone');
     }
-    // Work on partitions that moved away is handed back: its outcomes are never committed
-    // here, and the new owner starts from the last committed offset and its metadata.
-    for (const key of partitions.keys()) if (!assigned.has(key)) partitions.delete(key);
-    rebalancing = false;
-    signalCapacity();
-    logger.info({ groupId, partitions: assigned.size }, 'partitions assigned');
+    // The assignment may have changed while the offsets were read.
+    const k = key(batch.topic, batch.partition);
+    if (!assigned.has(k) || doubt !== undefined) return undefined;
+    const existing = held.get(k);
+    if (existing) return existing;
+    const partition: Held = {
+      key: k,
+      topic: batch.topic,
+      partition: batch.partition,
+      tracker: createPartitionTracker(position, decoded.unknownFormat === undefined ? entry?.metadata : null),
+      controller: new AbortController(),
+    };
+    held.set(k, partition);
+    return partition;
+  };
+
+  const completeRecord = (partition: Held, offset: number, records: OutgoingRecord[]) => {
+    if (held.get(partition.key) !== partition) return; // an earlier epoch's work: dropped
+    lastProgress = now();
+    commitLoop.complete(partition, offset, records);
+  };
+
+  const start = (partition: Held, record: ConsumedRecord) => {
+    const { signal } = partition.controller;
+    Promise.resolve()
+      .then(() => handler.handle(record, signal))
+      .then(
+        (records) => completeRecord(partition, record.offset, records),
+        (error: unknown) => {
+          if (signal.aborted) return;
+          logger.error({ err: error, consumed: { topic: record.topic, partition: record.partition, offset: record.offset } }, 'handler failed; its outcome records the failure');
+          completeRecord(partition, record.offset, handler.failed(record, error));
+        },
+      )
+      .catch(fail); // a bug in failed() itself
+  };
+
+  const roomFor = async (control: BatchControl): Promise<boolean> => {
+    while (buffered() >= options.maxBuffered && !stopping) {
+      await new Promise<void>((resolve) => {
+        capacityWaiter = resolve;
+        setTimeout(resolve, 1_000).unref();
+      });
+      await control.heartbeat();
+      if (!control.active()) return false;
+    }
+    return !stopping && control.active();
+  };
+
+  const onBatch = async (batch: FetchedBatch, control: BatchControl) => {
+    if (batch.records.length === 0 || stopping || doubt !== undefined) return;
+    const partition = held.get(key(batch.topic, batch.partition)) ?? (await open(batch));
+    if (!partition) return;
+    const { tracker } = partition;
+    for (const record of batch.records) {
+      const current = () => !stopping && control.active() && held.get(partition.key) === partition;
+      if (!current()) return;
+      if (record.offset - tracker.base >= maxWindow) {
+        pause(partition, 'window');
+        return;
+      }
+      const admission = handler.admit?.(record);
+      if (admission) {
+        // Not now: stop fetching this partition until then, and read it again then.
+        pause(partition, 'due');
+        clearTimeout(partition.resumeTimer);
+        partition.resumeTimer = setTimeout(() => {
+          if (held.get(partition.key) === partition && !stopping) resume(partition);
+        }, Math.max(0, admission.until - now()));
+        return;
+      }
+      if (!(await roomFor(control)) || !current()) return;
+      const verdict = tracker.accept(record.offset);
+      control.resolve(record.offset);
+      if (verdict === 'skip') continue; // done before a restart, or already in hand
+      start(partition, record);
+    }
+    await control.heartbeat();
+  };
+
+  await consumer.start(options.topics, {
+    onBatch,
+    onAssigned(assignment) {
+      const keys = new Set(assignment.partitions.map((p) => key(p.topic, p.partition)));
+      // A partition kept by the same member across a rebalance was nobody else's meanwhile;
+      // any other (revoked, or this member rejoined under a new id) starts a new epoch.
+      const sameMember = assignment.memberId === memberId;
+      for (const partition of [...held.values()]) {
+        if (!keys.has(partition.key)) drop(partition, 'revoked');
+        else if (!sameMember) drop(partition, 'rejoined as a new member');
+      }
+      memberId = assignment.memberId;
+      assigned = keys;
+      doubt = undefined;
+      lastMembershipOk = now();
+      lastProgress = now();
+      signalCapacity();
+      logger.info({ groupId, memberId, partitions: keys.size }, 'partitions assigned');
+    },
+    onMembershipInDoubt(reason) {
+      if (doubt === undefined) logger.info({ groupId, reason }, 'membership in doubt; commits stop until the group settles');
+      doubt = reason;
+      signalCapacity();
+    },
+    onHeartbeat() {
+      lastMembershipOk = now();
+      lastProgress = now(); // alive: a member waiting for room heartbeats and is not stuck
+    },
+    onFetch() {
+      lastProgress = now();
+    },
+    onPassedMarkers(topic, partition, lastOffset) {
+      held.get(key(topic, partition))?.tracker.passOver(lastOffset);
+    },
+    onCrash(error, restarting) {
+      doubt = 'consumer crashed';
+      if (!restarting) fail(error);
+    },
   });
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    // Batches of transaction markers only never reach eachBatch; move past them.
-    if (payload.batchSize === 0) partitions.get(`${payload.topic}:${payload.partition}`)?.tracker.passOver(Number(payload.lastOffset));
-  });
-  // KafkaJS restarts a crashed consumer itself; one that keeps crashing (a wedged producer
-  // after a broker restart, say) exits, and the supervisor starts it afresh.
-  let crashes = 0;
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    crashes++;
-    if (!payload.restart || crashes > 5) options.onFatal(payload.error);
-  });
-  consumer.on(consumer.events.FETCH, () => {
-    crashes = 0;
-  });
+
+  // Liveness: a member that neither fetches, nor finishes records, nor commits for this long
+  // is stuck (a join that never completes, say). Exit, and let the supervisor start afresh.
+  const watchdog = setInterval(() => {
+    if (stopping) return;
+    const idleMs = now() - lastProgress;
+    if (idleMs > stallTimeoutMs) fail(new Error(`consumer group ${groupId} made no progress (no fetch, no finished record, no commit) for ${Math.round(idleMs / 1_000)} s`));
+  }, Math.min(5_000, stallTimeoutMs / 4));
+  watchdog.unref();
 
   return {
-    consumer,
-    get stopping() {
-      return stopping;
+    get buffered() {
+      return buffered();
     },
-    async partition(batch) {
-      const key = `${batch.topic}:${batch.partition}`;
-      const known = partitions.get(key);
-      if (known) return known;
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [batch.topic] });
-      const entry = committed?.partitions.find((p) => p.partition === batch.partition);
-      const offset = entry && Number(entry.offset) >= 0 ? Number(entry.offset) : Number(batch.firstOffset() ?? 0);
-      const tracked = { topic: batch.topic, partition: batch.partition, tracker: createPartitionTracker(offset, entry?.metadata) };
-      partitions.set(key, tracked);
-      return tracked;
-    },
-    complete: (partition, offset, records) => commitLoop.complete(partition, offset, records),
-    async roomFor({ heartbeat, isRunning, isStale }) {
-      while (buffered() >= options.maxBuffered && !stopping) {
-        await new Promise<void>((resolve) => {
-          capacityWaiter = resolve;
-          setTimeout(resolve, 1_000);
-        });
-        await heartbeat();
-        if (!isRunning() || isStale()) return false;
-      }
-      return !stopping && isRunning() && !isStale();
-    },
-    windowFull(partition, offset) {
-      if (offset - partition.tracker.base < options.maxWindow) return false;
-      windowPaused.add(`${partition.topic}:${partition.partition}`);
-      consumer.pause([{ topic: partition.topic, partitions: [partition.partition] }]);
-      return true;
-    },
-    async stopFetching() {
+    async stop(drain) {
       stopping = true;
+      clearInterval(watchdog);
+      for (const partition of held.values()) clearTimeout(partition.resumeTimer);
       signalCapacity();
-      await consumer.stop();
-    },
-    async close() {
+      // Stay in the group while in-flight work finishes and commits: leaving first would let
+      // another member take the partitions before this one's last commit lands.
+      consumer.pauseAll();
+      await drain?.();
       await commitLoop.flush();
       await commitLoop.stop();
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.disconnect();
+      for (const partition of [...held.values()]) drop(partition, 'stopping');
+      await consumer.stop();
+      await options.producer.disconnect();
     },
   };
 }
+
+export type { TopicPartition };

@@ -1,0 +1,149 @@
+/**
+ * The Kafka port's KafkaJS adapter. Everything KafkaJS-specific the core needs lives here:
+ * instrumentation events mapped to membership signals, errors mapped to the port's kinds.
+ */
+import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import {
+  KafkaPortError,
+  type ConsumedRecord,
+  type ConsumerListener,
+  type ConsumerPort,
+  type KafkaErrorKind,
+  type OffsetsPort,
+  type TopicPartition,
+  type TransactionalProducerPort,
+  type TransactionPort,
+} from './port.ts';
+import { byTopic, connectTransactionalProducer, pipelineConsumer } from './transactions.ts';
+
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const REJECTED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+const MEMBERSHIP = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+
+/** The port's kind of a KafkaJS error, looking through KafkaJS's retry wrappers. */
+export function kafkaJsErrorKind(error: unknown): KafkaErrorKind {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const { type, originalError, cause } = current as { type?: string; originalError?: unknown; cause?: unknown };
+    if (type && FENCED.has(type)) return 'fenced';
+    if (type && REJECTED.has(type)) return 'record-rejected';
+    if (type && MEMBERSHIP.has(type)) return 'membership';
+    current = originalError ?? cause;
+  }
+  return 'other';
+}
+
+const wrap = async <T>(step: () => Promise<T>): Promise<T> => {
+  try {
+    return await step();
+  } catch (error) {
+    throw new KafkaPortError(kafkaJsErrorKind(error), error);
+  }
+};
+
+export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWaitTimeInMs?: number } = {}): ConsumerPort {
+  const consumer = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs);
+  let assigned: TopicPartition[] = [];
+  let pausedAll = false;
+
+  return {
+    async start(topics, listener: ConsumerListener) {
+      const { events } = consumer;
+      consumer.on(events.REBALANCING, () => listener.onMembershipInDoubt('rebalancing'));
+      consumer.on(events.GROUP_JOIN, ({ payload }) => {
+        assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+        if (pausedAll) consumer.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+        listener.onAssigned({ memberId: payload.memberId, partitions: assigned });
+      });
+      consumer.on(events.HEARTBEAT, () => listener.onHeartbeat());
+      consumer.on(events.FETCH, () => listener.onFetch());
+      consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
+        // Batches of transaction markers only never reach eachBatch; report how far they go.
+        if (payload.batchSize === 0) listener.onPassedMarkers(payload.topic, payload.partition, Number(payload.lastOffset));
+      });
+      consumer.on(events.CRASH, ({ payload }) => listener.onCrash(payload.error, payload.restart));
+
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+          const records: ConsumedRecord[] = batch.messages.map((message) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(message.offset),
+            key: message.key,
+            value: message.value,
+            headers: message.headers ?? {},
+            timestamp: message.timestamp,
+          }));
+          await listener.onBatch(
+            { topic: batch.topic, partition: batch.partition, records, firstOffset: Number(batch.firstOffset() ?? 0) },
+            {
+              resolve: (offset) => resolveOffset(String(offset)),
+              async heartbeat() {
+                try {
+                  await heartbeat();
+                } catch (error) {
+                  if (kafkaJsErrorKind(error) === 'membership') listener.onMembershipInDoubt(`heartbeat: ${(error as Error).message}`);
+                  throw error;
+                }
+              },
+              active: () => isRunning() && !isStale(),
+            },
+          );
+        },
+      });
+    },
+    pause(partitions) {
+      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    },
+    resume(partitions) {
+      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    },
+    pauseAll() {
+      pausedAll = true;
+      if (assigned.length > 0) consumer.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    },
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}
+
+export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<TransactionalProducerPort> {
+  let producer: Producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+  return {
+    async begin(): Promise<TransactionPort> {
+      const transaction = await wrap(() => producer.transaction());
+      return {
+        send: (records) => wrap(() => transaction.sendBatch({ topicMessages: byTopic(records) })).then(() => undefined),
+        sendOffsets: (consumerGroupId, offsets) => {
+          const topics = new Map<string, Array<{ partition: number; offset: string; metadata: string }>>();
+          for (const { topic, partition, offset, metadata } of offsets) {
+            topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: String(offset), metadata }]);
+          }
+          return wrap(() => transaction.sendOffsets({ consumerGroupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) }));
+        },
+        commit: () => wrap(() => transaction.commit()),
+        abort: () => wrap(() => transaction.abort()),
+      };
+    },
+    async reset() {
+      await producer.disconnect().catch(() => undefined);
+      producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+    },
+    async disconnect() {
+      await producer.disconnect();
+    },
+  };
+}
+
+export function kafkaJsOffsets(admin: Admin): OffsetsPort {
+  return {
+    async committed(groupId, topic) {
+      const [entry] = await wrap(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+      return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }));
+    },
+  };
+}
