@@ -14,41 +14,13 @@ import { createKafka, deliveryId, ensureTopics, H } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
 import { repoRoot, testLogger, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
-import { startService, type RunningProcess, type ServiceName } from './support/services.ts';
+import { supervise } from './support/supervise.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const PORT = Number(process.env.RESTART_TEST_KAFKA_PORT ?? 19392);
 const home = mkdtempSync(join(tmpdir(), 'hookrail-broker-restart-'));
 const brokerEnv = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(PORT), KAFKA_CONTROLLER_PORT: String(PORT + 1) };
 const kafkaScript = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env: brokerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** Keeps a service running: restarts it whenever it exits, until told to stop. */
-function supervise(name: ServiceName, env: Record<string, string>) {
-  let current: RunningProcess;
-  let stopped = false;
-  let restarts = 0;
-  const launch = () => {
-    current = startService(name, env);
-    void current.exited.then(() => {
-      if (stopped) return;
-      restarts++;
-      setTimeout(launch, 500);
-    });
-  };
-  launch();
-  return {
-    get restarts() {
-      return restarts;
-    },
-    ready: () => current.ready(120_000),
-    /** The current process's warnings and errors, for a failure message. */
-    problems: () => current.logs.filter((l) => l.level !== 'info').slice(-15).map((l) => JSON.stringify(l).slice(0, 400)),
-    async stop() {
-      stopped = true;
-      return current.stop('SIGTERM');
-    },
-  };
-}
 
 describe('conservation across broker restarts', () => {
   let kafka: Kafka;

@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './kafka.ts';
+
+/** A broker of a test's own (its own data folder and ports), to stop, kill and restart. */
+export function ownBroker(name: string, port: number) {
+  const home = mkdtempSync(join(tmpdir(), `hookrail-${name}-`));
+  const env = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+  const script = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    address: `127.0.0.1:${port}`,
+    start: () => void script('start'),
+    stop: () => void script('stop'),
+    kill: () => process.kill(Number(readFileSync(join(home, 'kafka.pid'), 'utf8')), 'SIGKILL'),
+    /** Stops the broker and deletes its data, whatever state it is in. */
+    remove() {
+      try {
+        script('stop');
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { startService, type RunningProcess, type ServiceName } from './services.ts';
+
+export interface Supervised {
+  readonly restarts: number;
+  readonly current: RunningProcess;
+  ready(timeoutMs?: number): Promise<number>;
+  /** Kills the current process with `signal`; the supervisor starts it again. */
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+  /** The current process's warnings and errors, for a failure message. */
+  problems(): string[];
+  /** Stops for good (SIGTERM, or SIGKILL in cleanup); resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Keeps a service running as an orchestrator would: restarts it whenever it exits, until stopped. */
+export function supervise(name: ServiceName, env: Record<string, string>): Supervised {
+  let current: RunningProcess;
+  let stopped = false;
+  let restarts = 0;
+  const launch = () => {
+    current = startService(name, env);
+    void current.exited.then(() => {
+      if (stopped) return;
+      restarts++;
+      setTimeout(() => {
+        if (!stopped) launch();
+      }, 500);
+    });
+  };
+  launch();
+  return {
+    get restarts() {
+      return restarts;
+    },
+    get current() {
+      return current;
+    },
+    ready: (timeoutMs = 120_000) => current.ready(timeoutMs),
+    kill: (signal) => current.stop(signal),
+    problems: () => current.logs.filter((l) => l.level !== 'info' && l.level !== 30).slice(-15).map((l) => JSON.stringify(l).slice(0, 400)),
+    async stop(signal = 'SIGTERM') {
+      stopped = true;
+      return current.stop(signal);
+    },
+  };
+}
