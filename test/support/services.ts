@@ -36,6 +36,10 @@ export function startService(name: ServiceName, env: Record<string, string>): Ru
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // However the test process ends (a failed assertion, --test-force-exit), its services go too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters: Array<() => void> = [];

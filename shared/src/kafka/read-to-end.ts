@@ -38,7 +38,9 @@ export async function readToEnd(options: {
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
-    eachBatchAutoResolve: false,
+    // Resolved after each batch, so the next fetch moves on: unresolved, KafkaJS would fetch
+    // the same records again and again when the topic holds more than one fetch's worth.
+    eachBatchAutoResolve: true,
     eachBatch: async (payload) => {
       if (options.done?.()) return finish();
       await options.onBatch(payload);
