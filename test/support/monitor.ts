@@ -50,7 +50,8 @@ export function tool(path: string, name: string): string {
   if (existsSync(path)) return path;
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (found) return found;
-  throw new Error(`${name} is not installed: apt-get install ${name === 'promtool' ? 'prometheus' : name}`);
+  const packages: Record<string, string> = { promtool: 'prometheus', amtool: 'prometheus-alertmanager' };
+  throw new Error(`${name} is not installed: apt-get install ${packages[name] ?? name}`);
 }
 
 export async function promtool(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
