@@ -37,7 +37,7 @@ describe('monitor: alerts from a failing receiver', () => {
 
   const webhookAlerts = () =>
     sink.requests.flatMap((r) => (JSON.parse(r.body.toString()) as { alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }> }).alerts);
-  const fastBurn = (status: string) => webhookAlerts().find((a) => a.labels.alertname === 'HookrailErrorBudgetBurnFast' && a.labels.tier === '1' && a.status === status);
+  const fastBurn = (status: string) => webhookAlerts().find((a) => a.labels.alertname === 'HookrailErrorBudgetBurnFast' && a.labels.hookrail_tier === '1' && a.status === status);
   const startTraffic = () => {
     trafficOn = true;
     traffic = (async () => {
@@ -105,7 +105,7 @@ describe('monitor: alerts from a failing receiver', () => {
     console.log(`# webhook payload: ${sink.requests.map((r) => r.body.toString()).find((b) => b.includes('HookrailErrorBudgetBurnFast'))}`);
     assert.ok(delay >= 0 && delay <= LONG_WINDOW_MS, `fired ${delay} ms after the first failure`);
     assert.deepEqual(
-      { alertname: firing.labels.alertname, tier: firing.labels.tier, severity: firing.labels.severity, priority: firing.labels.priority, prefix: firing.labels.prefix },
+      { alertname: firing.labels.alertname, tier: firing.labels.hookrail_tier, severity: firing.labels.severity, priority: firing.labels.priority, prefix: firing.labels.prefix },
       { alertname: 'HookrailErrorBudgetBurnFast', tier: '1', severity: 'critical', priority: 'P1', prefix: install.prefix },
     );
     // critical (4) × first time (1) × tier 1 weight 1 × √(share 1: all of tier 1 is "orders") × 10 = 40.
@@ -115,7 +115,7 @@ describe('monitor: alerts from a failing receiver', () => {
     assert.equal(body.version, '4');
     assert.equal(body.status, 'firing');
     // Tier 3 (another receiver) stays healthy: none of its alerts fire.
-    assert.equal(webhookAlerts().some((a) => a.labels.tier === '3'), false);
+    assert.equal(webhookAlerts().some((a) => a.labels.hookrail_tier === '3'), false);
   });
 
   it('the alert is on the alerts topic with its score', async () => {
@@ -123,7 +123,7 @@ describe('monitor: alerts from a failing receiver', () => {
       const list = (await readAll(kafka, install.topics.alerts)).map((r) => ({ key: r.key, alert: JSON.parse(r.value) as AlertRecord }));
       return list.some((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.status === 'firing') ? list : undefined;
     }, 20_000, 'the firing record on the alerts topic');
-    const record = records.find((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.labels.tier === '1')!;
+    const record = records.find((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.labels.hookrail_tier === '1')!;
     assert.equal(record.key, record.alert.fingerprint);
     assert.deepEqual(
       { score: record.alert.score.score, priority: record.alert.score.priority, severity: record.alert.score.severity, likelihood: record.alert.score.likelihood, share: record.alert.score.share, impact: record.alert.score.impact },
@@ -141,15 +141,17 @@ describe('monitor: alerts from a failing receiver', () => {
     assert.equal(status.tiers[0].health, 'critical');
     assert.ok(status.tiers[0].successRate < 1);
     const metrics = await fetchText(port, '/metrics');
-    for (const name of ['hookrail_delivery_attempts_total', 'hookrail_delivery_failures_total', 'http_client_request_duration_bucket', 'hookrail_delivery_duration_bucket', 'hookrail_delivery_retries_bucket', 'messaging_kafka_consumer_lag', 'hookrail_consumer_time_lag', 'hookrail_queue_length', 'hookrail_slo_burn_rate', 'hookrail_alert_score']) {
+    for (const name of ['hookrail_delivery_attempts_total', 'hookrail_delivery_failures_total', 'hookrail_delivery_attempt_duration_seconds_bucket', 'hookrail_delivery_duration_seconds_bucket', 'hookrail_delivery_retries_bucket', 'hookrail_consumer_lag', 'hookrail_consumer_time_lag_seconds', 'hookrail_consumer_group_status', 'hookrail_queue_length', 'hookrail_slo_burn_rate', 'hookrail_alert_score']) {
       assert.match(metrics, new RegExp(`^${name}\\{`, 'm'), name);
     }
     assert.match(metrics, /^hookrail_alert_score\{alertname="HookrailErrorBudgetBurnFast",hookrail_tier="1",severity="critical",priority="P1".*\} 40$/m);
+    assert.doesNotMatch(metrics, /^http_client_request_duration/m, 'the deliverer\'s HTTP client instrument is not re-emitted');
+    assert.match(metrics, /^hookrail_delivery_attempt_duration_seconds_bucket\{[^}]*server_address="127\.0\.0\.1"/m, 'server.address from the subscription\'s URL');
     assert.doesNotMatch(metrics, /127\.0\.0\.1:\d+\/hook|msg_/, 'no URL or delivery id in any label');
     writeFileSync(join(snapshots, 'metrics.txt'), metrics);
     const check = await promtool(['check', 'metrics'], metrics);
     assert.equal(check.code, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
-    console.log(`# /metrics sample:\n${metrics.split('\n').filter((l) => /^(hookrail_delivery_attempts_total|hookrail_alert_score|hookrail_slo_burn_rate|hookrail_consumer_time_lag|messaging_kafka_consumer_lag)\{/.test(l)).slice(0, 12).map((l) => `#   ${l}`).join('\n')}`);
+    console.log(`# /metrics sample:\n${metrics.split('\n').filter((l) => /^(hookrail_delivery_attempts_total|hookrail_alert_score|hookrail_slo_burn_rate|hookrail_consumer_time_lag_seconds|hookrail_consumer_lag)\{/.test(l)).slice(0, 12).map((l) => `#   ${l}`).join('\n')}`);
   });
 
   it('the status page renders the firing alert in headless Chromium', async () => {
@@ -204,6 +206,12 @@ describe('monitor: alerts from a failing receiver', () => {
     );
     const rangeError = fromTopic.rows.find((r) => r.tier === 1 && r.metric === 'error rate')!;
     assert.equal(rangeError.verdict, 'worse');
+    // Readers that are not services leave no consumer group behind.
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.listGroups().finally(() => admin.disconnect());
+    const left = groups.map((g) => g.groupId).filter((id) => id.startsWith('hookrail-report-') || id.startsWith(`${install.prefix}-monitor-history-`));
+    assert.deepEqual(left, [], 'no report or alert-history reader group is left');
     console.log(`# before/after report (attempt-topic ranges):\n${fromTopic.text.split('\n').map((l) => `#   ${l}`).join('\n')}`);
   });
 });
