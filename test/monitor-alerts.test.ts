@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { beforeAfterReport, type AlertRecord } from '@hookrail/monitor';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
-import { fetchJson, fetchText, promtool, tool } from './support/monitor.ts';
+import { fetchJson, fetchText, promtool, withChromiumPage } from './support/monitor.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveries, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -155,17 +155,7 @@ describe('monitor: alerts from a failing receiver', () => {
   });
 
   it('the status page renders the firing alert in headless Chromium', async () => {
-    const chromium = tool('/usr/bin/chromium', 'chromium');
-    const { chromium: playwright } = await import('playwright-core');
-    const userDataDir = mkdtempSync(join(tmpdir(), 'hookrail-chromium-'));
-    const context = await playwright.launchPersistentContext(userDataDir, {
-      executablePath: chromium,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${port}/status.html`);
+    await withChromiumPage(`http://127.0.0.1:${port}/status.html`, async (page) => {
       const row = page.locator('tr.alert.firing[data-alertname="HookrailErrorBudgetBurnFast"]').first();
       await row.waitFor({ state: 'visible', timeout: 10_000 });
       assert.equal(await row.locator('td.priority').innerText(), 'P1');
@@ -174,9 +164,7 @@ describe('monitor: alerts from a failing receiver', () => {
       assert.match(await page.title(), /Critical/);
       await page.screenshot({ path: join(snapshots, 'status.png'), fullPage: true });
       console.log(`# status page screenshot: ${join(snapshots, 'status.png')}`);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('the receiver recovers: the alert resolves, at the webhook and on the topic', async () => {

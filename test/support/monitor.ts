@@ -59,3 +59,23 @@ export async function promtool(args: string[], input?: string): Promise<{ code: 
   const result = spawnSync(binary, args, { input, encoding: 'utf8', cwd: repoRoot });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** Opens `url` in Debian's Chromium (headless, through playwright-core), runs `use`, closes it. */
+export async function withChromiumPage<T>(url: string, use: (page: import('playwright-core').Page) => Promise<T>, viewport = { width: 1400, height: 1000 }): Promise<T> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { chromium } = await import('playwright-core');
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'hookrail-chromium-')), {
+    executablePath: tool('/usr/bin/chromium', 'chromium'),
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    return await use(page);
+  } finally {
+    await context.close();
+  }
+}
