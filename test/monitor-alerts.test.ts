@@ -65,6 +65,7 @@ describe('monitor: alerts from a failing receiver', () => {
       HOOKRAIL_MONITOR_STATUS_WINDOW: '1h',
       HOOKRAIL_ALERTS_TIME_SCALE: String(TIME_SCALE),
       HOOKRAIL_ALERTS_WEBHOOK_URL: sink.url,
+      HOOKRAIL_MONITOR_EXTERNAL_URL: 'https://hookrail-monitor.example.test/',
     });
     await deliverer.ready();
     port = await monitor.ready();
@@ -114,6 +115,10 @@ describe('monitor: alerts from a failing receiver', () => {
     const body = JSON.parse(sink.requests.find((r) => r.body.toString().includes('HookrailErrorBudgetBurnFast'))!.body.toString());
     assert.equal(body.version, '4');
     assert.equal(body.status, 'firing');
+    assert.equal(body.externalURL, 'https://hookrail-monitor.example.test', 'the configured external URL, not the host and a random port');
+    assert.equal(body.alerts[0].generatorURL, 'https://hookrail-monitor.example.test/status.html');
+    assert.equal(body.alerts[0].annotations.runbook_url, 'https://hookrail-monitor.example.test/runbooks.html#hookrailerrorbudgetburnfast');
+    assert.equal(body.alerts[0].annotations.subscription, 'orders', 'orders alone fails in tier 1');
     // Tier 3 (another receiver) stays healthy: none of its alerts fire.
     assert.equal(webhookAlerts().some((a) => a.labels.hookrail_tier === '3'), false);
   });
