@@ -134,20 +134,21 @@ describe('monitor: Prometheus, Alertmanager, the Grafana dashboard and the statu
     const panels = dashboard.panels.filter((p) => p.type !== 'row');
     assert.ok(panels.length >= 14, `${panels.length} panels`);
     const results = await eventually(async () => {
-      const out: Array<{ title: string; legend: string; samples: number; value: string }> = [];
+      const out: Array<{ title: string; values: string[] }> = [];
       for (const panel of panels) {
         for (const target of panel.targets ?? []) {
           const { samples, warnings } = await query(prometheus.url, substitute(target.expr)); // throws on a query error
           assert.deepEqual(warnings, [], `${panel.title}: no warnings`);
           if (samples.length === 0) return undefined; // not yet: burn-rate rules run every 30 s
-          const first = samples[0]!;
-          const legend = (target.legendFormat || Object.entries(first.metric).map(([k, v]) => `${k}=${v}`).join(',')).replace(/\{\{(\w+)\}\}/g, (_m, k: string) => first.metric[k] ?? '');
-          out.push({ title: panel.title, legend, samples: samples.length, value: first.value[1] });
+          const legend = (metric: Record<string, string>) =>
+            (target.legendFormat || Object.entries(metric).filter(([k]) => k !== '__name__').map(([k, v]) => `${k}=${v}`).join(',')).replace(/\{\{(\w+)\}\}/g, (_m, k: string) => metric[k] ?? '');
+          const round = (v: string) => (Number.isFinite(Number(v)) ? String(+Number(v).toPrecision(4)) : v);
+          out.push({ title: panel.title, values: samples.map((s) => `${legend(s.metric)} = ${round(s.value[1])}`).sort() });
         }
       }
       return out;
     }, 150_000, 'every panel to return data', 2_000);
-    console.log(`# dashboard panels (first series of each query, ${results.length} queries):\n${results.map((r) => `#   ${r.title} | ${r.legend} | ${r.value} (${r.samples} series)`).join('\n')}`);
+    console.log(`# dashboard panels (${results.length} queries, every series):\n${results.map((r) => `#   ${r.title}: ${r.values.join('; ')}`).join('\n')}`);
     for (const variable of dashboard.templating.list) {
       const match = /^label_values\((.+), (\w+)\)$/.exec(variable.query.query)!;
       const values = await query(prometheus.url, `count by (${match[2]}) (${substitute(match[1]!)})`);
