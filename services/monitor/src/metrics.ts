@@ -3,6 +3,7 @@ import type { ActiveAlert } from './alerts/engine.ts';
 import { endToEndSeconds, ATTEMPT_BUCKETS, E2E_BUCKETS, RETRY_BUCKETS } from './delivery-stats.ts';
 import { errorType, type AttemptEntry } from './attempt-entry.ts';
 import type { GroupReport } from './lag-tracker.ts';
+import { GROUP_LABEL, TIER_LABEL } from './policy/alert-rules.ts';
 import { GROUP_STATUS_CODE, type GroupStatus } from './policy/group-status.ts';
 import { classifyTopic } from './policy/topology.ts';
 
@@ -168,10 +169,10 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
         if (a.phase !== 'firing' || !a.score) continue;
         result.observe(a.score.score, {
           alertname: a.name,
-          [ATTR.tier]: a.labels.hookrail_tier ?? 'all',
+          [ATTR.tier]: a.labels[TIER_LABEL] ?? 'all',
           severity: a.score.severity,
           priority: a.score.priority,
-          ...(a.labels.messaging_consumer_group_name ? { [ATTR.group]: a.labels.messaging_consumer_group_name } : {}),
+          ...(a.labels[GROUP_LABEL] ? { [ATTR.group]: a.labels[GROUP_LABEL] } : {}),
         });
       }
     });

@@ -1,3 +1,4 @@
+import { GROUP_LABEL, TIER_LABEL } from './policy/alert-rules.ts';
 import type { Quantiles } from './policy/quantile.ts';
 import { relativeTime } from './policy/relative-time.ts';
 import { sparkline } from './policy/sparkline.ts';
@@ -72,8 +73,8 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
         <td class="priority">${escape(a.score?.priority ?? '—')}</td>
         <td class="score">${a.score ? a.score.score.toFixed(1) : '—'}</td>
         <td>${escape(a.name)}</td>
-        <td>${escape(a.labels.hookrail_tier ?? '')}</td>
-        <td class="subscription">${escape(a.subscription ?? a.labels.messaging_consumer_group_name ?? '')}</td>
+        <td>${escape(a.labels[TIER_LABEL] ?? '')}</td>
+        <td class="subscription">${escape(a.subscription ?? a.labels[GROUP_LABEL] ?? '')}</td>
         <td>${escape(a.score?.severity ?? a.labels.severity ?? '')}</td>
         <td>${escape(a.phase)}</td>
         <td>${escape(a.summary)}</td>

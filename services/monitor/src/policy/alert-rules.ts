@@ -20,7 +20,6 @@ export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
 /** Alert label names, the same as the metrics' attributes on export (and rules.yml's). */
 export const TIER_LABEL = 'hookrail_tier';
 export const GROUP_LABEL = 'messaging_consumer_group_name';
-export const SUBSCRIPTION_LABEL = 'hookrail_subscription_id';
 
 /** What each kind of alert means for deliveries; its severity follows (scoring.ts). */
 export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
