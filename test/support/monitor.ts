@@ -1,7 +1,8 @@
 // Helpers for the monitor's tests: its HTTP endpoints, Kafka's own consumer-groups tool, and
 // the external tools (promtool, Chromium) that CI installs from Debian.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, testBrokers } from './kafka.ts';
@@ -62,8 +63,6 @@ export async function promtool(args: string[], input?: string): Promise<{ code: 
 
 /** Opens `url` in Debian's Chromium (headless, through playwright-core), runs `use`, closes it. */
 export async function withChromiumPage<T>(url: string, use: (page: import('playwright-core').Page) => Promise<T>, viewport = { width: 1400, height: 1000 }): Promise<T> {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'hookrail-chromium-')), {
     executablePath: tool('/usr/bin/chromium', 'chromium'),
