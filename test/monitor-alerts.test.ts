@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { beforeAfterReport, type AlertRecord } from '@hookrail/monitor';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
-import { fetchJson, fetchText, promtool, tool } from './support/monitor.ts';
+import { fetchJson, fetchText, promtool, withChromiumPage } from './support/monitor.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveries, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -37,7 +37,7 @@ describe('monitor: alerts from a failing receiver', () => {
 
   const webhookAlerts = () =>
     sink.requests.flatMap((r) => (JSON.parse(r.body.toString()) as { alerts: Array<{ status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }> }).alerts);
-  const fastBurn = (status: string) => webhookAlerts().find((a) => a.labels.alertname === 'HookrailErrorBudgetBurnFast' && a.labels.tier === '1' && a.status === status);
+  const fastBurn = (status: string) => webhookAlerts().find((a) => a.labels.alertname === 'HookrailErrorBudgetBurnFast' && a.labels.hookrail_tier === '1' && a.status === status);
   const startTraffic = () => {
     trafficOn = true;
     traffic = (async () => {
@@ -65,6 +65,7 @@ describe('monitor: alerts from a failing receiver', () => {
       HOOKRAIL_MONITOR_STATUS_WINDOW: '1h',
       HOOKRAIL_ALERTS_TIME_SCALE: String(TIME_SCALE),
       HOOKRAIL_ALERTS_WEBHOOK_URL: sink.url,
+      HOOKRAIL_MONITOR_EXTERNAL_URL: 'https://hookrail-monitor.example.test/',
     });
     await deliverer.ready();
     port = await monitor.ready();
@@ -105,7 +106,7 @@ describe('monitor: alerts from a failing receiver', () => {
     console.log(`# webhook payload: ${sink.requests.map((r) => r.body.toString()).find((b) => b.includes('HookrailErrorBudgetBurnFast'))}`);
     assert.ok(delay >= 0 && delay <= LONG_WINDOW_MS, `fired ${delay} ms after the first failure`);
     assert.deepEqual(
-      { alertname: firing.labels.alertname, tier: firing.labels.tier, severity: firing.labels.severity, priority: firing.labels.priority, prefix: firing.labels.prefix },
+      { alertname: firing.labels.alertname, tier: firing.labels.hookrail_tier, severity: firing.labels.severity, priority: firing.labels.priority, prefix: firing.labels.prefix },
       { alertname: 'HookrailErrorBudgetBurnFast', tier: '1', severity: 'critical', priority: 'P1', prefix: install.prefix },
     );
     // critical (4) × first time (1) × tier 1 weight 1 × √(share 1: all of tier 1 is "orders") × 10 = 40.
@@ -114,8 +115,12 @@ describe('monitor: alerts from a failing receiver', () => {
     const body = JSON.parse(sink.requests.find((r) => r.body.toString().includes('HookrailErrorBudgetBurnFast'))!.body.toString());
     assert.equal(body.version, '4');
     assert.equal(body.status, 'firing');
+    assert.equal(body.externalURL, 'https://hookrail-monitor.example.test', 'the configured external URL, not the host and a random port');
+    assert.equal(body.alerts[0].generatorURL, 'https://hookrail-monitor.example.test/status.html');
+    assert.equal(body.alerts[0].annotations.runbook_url, 'https://hookrail-monitor.example.test/runbooks.html#hookrailerrorbudgetburnfast');
+    assert.equal(body.alerts[0].annotations.subscription, 'orders', 'orders alone fails in tier 1');
     // Tier 3 (another receiver) stays healthy: none of its alerts fire.
-    assert.equal(webhookAlerts().some((a) => a.labels.tier === '3'), false);
+    assert.equal(webhookAlerts().some((a) => a.labels.hookrail_tier === '3'), false);
   });
 
   it('the alert is on the alerts topic with its score', async () => {
@@ -123,7 +128,7 @@ describe('monitor: alerts from a failing receiver', () => {
       const list = (await readAll(kafka, install.topics.alerts)).map((r) => ({ key: r.key, alert: JSON.parse(r.value) as AlertRecord }));
       return list.some((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.status === 'firing') ? list : undefined;
     }, 20_000, 'the firing record on the alerts topic');
-    const record = records.find((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.labels.tier === '1')!;
+    const record = records.find((r) => r.alert.name === 'HookrailErrorBudgetBurnFast' && r.alert.labels.hookrail_tier === '1')!;
     assert.equal(record.key, record.alert.fingerprint);
     assert.deepEqual(
       { score: record.alert.score.score, priority: record.alert.score.priority, severity: record.alert.score.severity, likelihood: record.alert.score.likelihood, share: record.alert.score.share, impact: record.alert.score.impact },
@@ -141,29 +146,21 @@ describe('monitor: alerts from a failing receiver', () => {
     assert.equal(status.tiers[0].health, 'critical');
     assert.ok(status.tiers[0].successRate < 1);
     const metrics = await fetchText(port, '/metrics');
-    for (const name of ['hookrail_delivery_attempts_total', 'hookrail_delivery_failures_total', 'http_client_request_duration_bucket', 'hookrail_delivery_duration_bucket', 'hookrail_delivery_retries_bucket', 'messaging_kafka_consumer_lag', 'hookrail_consumer_time_lag', 'hookrail_queue_length', 'hookrail_slo_burn_rate', 'hookrail_alert_score']) {
+    for (const name of ['hookrail_delivery_attempts_total', 'hookrail_delivery_failures_total', 'hookrail_delivery_attempt_duration_seconds_bucket', 'hookrail_delivery_duration_seconds_bucket', 'hookrail_delivery_retries_bucket', 'hookrail_consumer_lag', 'hookrail_consumer_time_lag_seconds', 'hookrail_consumer_group_status', 'hookrail_queue_length', 'hookrail_slo_burn_rate', 'hookrail_alert_score']) {
       assert.match(metrics, new RegExp(`^${name}\\{`, 'm'), name);
     }
     assert.match(metrics, /^hookrail_alert_score\{alertname="HookrailErrorBudgetBurnFast",hookrail_tier="1",severity="critical",priority="P1".*\} 40$/m);
+    assert.doesNotMatch(metrics, /^http_client_request_duration/m, 'the deliverer\'s HTTP client instrument is not re-emitted');
+    assert.match(metrics, /^hookrail_delivery_attempt_duration_seconds_bucket\{[^}]*server_address="127\.0\.0\.1"/m, 'server.address from the subscription\'s URL');
     assert.doesNotMatch(metrics, /127\.0\.0\.1:\d+\/hook|msg_/, 'no URL or delivery id in any label');
     writeFileSync(join(snapshots, 'metrics.txt'), metrics);
     const check = await promtool(['check', 'metrics'], metrics);
     assert.equal(check.code, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
-    console.log(`# /metrics sample:\n${metrics.split('\n').filter((l) => /^(hookrail_delivery_attempts_total|hookrail_alert_score|hookrail_slo_burn_rate|hookrail_consumer_time_lag|messaging_kafka_consumer_lag)\{/.test(l)).slice(0, 12).map((l) => `#   ${l}`).join('\n')}`);
+    console.log(`# /metrics sample:\n${metrics.split('\n').filter((l) => /^(hookrail_delivery_attempts_total|hookrail_alert_score|hookrail_slo_burn_rate|hookrail_consumer_time_lag_seconds|hookrail_consumer_lag)\{/.test(l)).slice(0, 12).map((l) => `#   ${l}`).join('\n')}`);
   });
 
   it('the status page renders the firing alert in headless Chromium', async () => {
-    const chromium = tool('/usr/bin/chromium', 'chromium');
-    const { chromium: playwright } = await import('playwright-core');
-    const userDataDir = mkdtempSync(join(tmpdir(), 'hookrail-chromium-'));
-    const context = await playwright.launchPersistentContext(userDataDir, {
-      executablePath: chromium,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${port}/status.html`);
+    await withChromiumPage(`http://127.0.0.1:${port}/status.html`, async (page) => {
       const row = page.locator('tr.alert.firing[data-alertname="HookrailErrorBudgetBurnFast"]').first();
       await row.waitFor({ state: 'visible', timeout: 10_000 });
       assert.equal(await row.locator('td.priority').innerText(), 'P1');
@@ -172,9 +169,7 @@ describe('monitor: alerts from a failing receiver', () => {
       assert.match(await page.title(), /Critical/);
       await page.screenshot({ path: join(snapshots, 'status.png'), fullPage: true });
       console.log(`# status page screenshot: ${join(snapshots, 'status.png')}`);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('the receiver recovers: the alert resolves, at the webhook and on the topic', async () => {
@@ -204,6 +199,12 @@ describe('monitor: alerts from a failing receiver', () => {
     );
     const rangeError = fromTopic.rows.find((r) => r.tier === 1 && r.metric === 'error rate')!;
     assert.equal(rangeError.verdict, 'worse');
+    // Readers that are not services leave no consumer group behind.
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.listGroups().finally(() => admin.disconnect());
+    const left = groups.map((g) => g.groupId).filter((id) => id.startsWith('hookrail-report-') || id.startsWith(`${install.prefix}-monitor-history-`));
+    assert.deepEqual(left, [], 'no report or alert-history reader group is left');
     console.log(`# before/after report (attempt-topic ranges):\n${fromTopic.text.split('\n').map((l) => `#   ${l}`).join('\n')}`);
   });
 });

@@ -1,35 +1,48 @@
 // The monitor's offsets against Kafka's own ConsumerGroupCommand when nothing moves: committed
-// offset, log-end offset and lag must be the same numbers, partition by partition.
+// offset, log-end offset and lag must be the same numbers, partition by partition. A member
+// that never committed shows its lag from the reset position; groups that are not hookrail
+// services stay off the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
-import { describeGroups, fetchJson } from './support/monitor.ts';
+import { describeGroups, fetchJson, fetchText } from './support/monitor.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { createTestInstall, eventually, type TestInstall } from './support/topics.ts';
+
+type Partition = { topic: string; partition: number; committed: number; uncommitted?: boolean; end: number; lag: number; lagSeconds: number };
+type Group = { group: string; status: string; state: string; lag: number; maxLagSeconds: number; partitions: Partition[] };
 
 describe('monitor: lag parity with ConsumerGroupCommand', () => {
   let kafka: Kafka;
   let install: TestInstall;
   let monitor: RunningProcess;
+  let frozen: Consumer;
   let port: number;
   let plain: string;
   let reader: string;
+  let neverCommitted: string;
+  let leftover: string;
 
   before(async () => {
     kafka = testKafka();
     install = await createTestInstall(kafka, uniquePrefix('monlag'));
-    plain = `${install.prefix}-parity-plain`;
-    reader = `${install.prefix}-parity-reader`;
+    // Service group names: the monitor watches its installation's services only.
+    plain = `${install.prefix}-deliverer-tier3`;
+    reader = `${install.prefix}-router`;
+    neverCommitted = `${install.prefix}-deliverer-tier2`;
+    leftover = `${install.prefix}-dlq-replay-all`;
     // A plain topic with committed offsets part of the way (no member: the group is Empty).
     // Idempotent: a retried send under load must not write a partition's records twice.
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic: install.topics.tier(3), acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `r${i}` })) });
+    await producer.send({ topic: install.topics.tier(2), acks: -1, messages: Array.from({ length: 12 }, (_, i) => ({ partition: i % 3, value: `w${i}` })) });
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();
     await admin.setOffsets({ groupId: plain, topic: install.topics.tier(3), partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '10' }, { partition: 2, offset: '0' }] });
+    await admin.setOffsets({ groupId: leftover, topic: install.topics.tier(3), partitions: [{ partition: 0, offset: '0' }] });
     await admin.disconnect();
     // A transactional topic read to the end by a real consumer: commit markers keep lag at 1.
     const tx = kafka.producer({ transactionalId: `${install.prefix}-parity-tx`, idempotent: true, maxInFlightRequests: 1 });
@@ -45,19 +58,24 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
     await consumer.run({ eachMessage: async () => void seen++ });
     await eventually(() => (seen === 9 ? true : undefined), 30_000, 'the reader to consume the 9 records');
     await consumer.disconnect(); // commits on the way out
+    // A worker that joined, holds every partition of tier 2, reads, and never commits.
+    frozen = kafka.consumer({ groupId: neverCommitted, sessionTimeout: 30_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
+    await frozen.connect();
+    await frozen.subscribe({ topic: install.topics.tier(2), fromBeginning: true });
+    await frozen.run({ autoCommit: false, eachMessage: async () => {} });
 
     monitor = startService('monitor', { ...install.env, HOOKRAIL_MONITOR_POLL_INTERVAL: '300ms', HOOKRAIL_MONITOR_EVALUATION_INTERVAL: '500ms' });
     port = await monitor.ready();
   });
 
   after(async () => {
+    await frozen?.disconnect();
     assert.equal(await monitor?.stop(), 0, 'the monitor exits 0 on SIGTERM');
   });
 
   it('prints the same committed offset, log-end offset and lag as kafka-consumer-groups', async () => {
-    type Status = { groups: Array<{ group: string; status: string; state: string; partitions: Array<{ topic: string; partition: number; committed: number; end: number; lag: number; lagSeconds: number }> }> };
     const status = await eventually(async () => {
-      const s = await fetchJson<Status>(port, '/status');
+      const s = await fetchJson<{ groups: Group[] }>(port, '/status');
       const ours = s.groups.filter((g) => g.group === plain || g.group === reader);
       return ours.length === 2 && ours.every((g) => g.partitions.length === 3) ? s : undefined;
     }, 30_000, 'both groups on /status');
@@ -77,12 +95,36 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
   });
 
   it('judges the groups like Burrow: Empty with lag is STOPPED, a marker is not lag', async () => {
-    const { groups } = await fetchJson<{ groups: Array<{ group: string; status: string; state: string; maxLagSeconds: number }> }>(port, '/status');
+    const { groups } = await fetchJson<{ groups: Group[] }>(port, '/status');
     const byName = new Map(groups.map((g) => [g.group, g]));
     assert.equal(byName.get(plain)!.state, 'Empty');
     assert.equal(byName.get(plain)!.status, 'STOPPED');
     assert.ok(byName.get(plain)!.maxLagSeconds > 0, 'unconsumed records have an age');
     assert.equal(byName.get(reader)!.status, 'OK');
     assert.equal(byName.get(reader)!.maxLagSeconds, 0);
+  });
+
+  it('a member that never committed has lag from its reset position (earliest) and turns STALLED', async () => {
+    const group = await eventually(async () => {
+      const { groups } = await fetchJson<{ groups: Group[] }>(port, '/status');
+      const g = groups.find((x) => x.group === neverCommitted);
+      return g && g.partitions.length === 3 && g.status === 'STALLED' ? g : undefined;
+    }, 30_000, 'the never-committing group to be STALLED');
+    assert.equal(group.state, 'Stable');
+    assert.equal(group.lag, 12, 'all 12 records, counted from the first offset');
+    assert.ok(group.partitions.every((p) => p.uncommitted === true && p.committed === 0 && p.lag === 4));
+    const { rows } = await describeGroups([neverCommitted]);
+    assert.deepEqual(rows.map((r) => [r.partition, r.current, r.end]), group.partitions.map((p) => [p.partition, null, p.end]), 'Kafka\'s tool: "-" committed, the same log-end offsets');
+    const status = await fetchJson<{ tiers: Array<{ tier: number; lag: number; groupStatus: string }> }>(port, '/status');
+    assert.deepEqual({ lag: status.tiers[1]!.lag, groupStatus: status.tiers[1]!.groupStatus }, { lag: 12, groupStatus: 'STALLED' }, 'the tier card says the same');
+    const metrics = await fetchText(port, '/metrics');
+    assert.match(metrics, new RegExp(`^hookrail_consumer_group_status\\{[^}]*messaging_consumer_group_name="${neverCommitted}",hookrail_tier="2",hookrail_consumer_group_status="STALLED"[^}]*\\} 1$`, 'm'));
+    assert.match(metrics, new RegExp(`^hookrail_consumer_group_status\\{[^}]*messaging_consumer_group_name="${neverCommitted}",hookrail_tier="2",hookrail_consumer_group_status="OK"[^}]*\\} 0$`, 'm'));
+  });
+
+  it('groups that are not hookrail services (a leftover replay group) are not shown', async () => {
+    const { groups } = await fetchJson<{ groups: Group[] }>(port, '/status');
+    assert.equal(groups.some((g) => g.group === leftover), false);
+    assert.doesNotMatch(await fetchText(port, '/status.html'), new RegExp(leftover));
   });
 });

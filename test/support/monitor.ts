@@ -1,7 +1,8 @@
 // Helpers for the monitor's tests: its HTTP endpoints, Kafka's own consumer-groups tool, and
 // the external tools (promtool, Chromium) that CI installs from Debian.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, testBrokers } from './kafka.ts';
@@ -50,11 +51,30 @@ export function tool(path: string, name: string): string {
   if (existsSync(path)) return path;
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (found) return found;
-  throw new Error(`${name} is not installed: apt-get install ${name === 'promtool' ? 'prometheus' : name}`);
+  const packages: Record<string, string> = { promtool: 'prometheus', amtool: 'prometheus-alertmanager' };
+  throw new Error(`${name} is not installed: apt-get install ${packages[name] ?? name}`);
 }
 
 export async function promtool(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const binary = tool('/usr/bin/promtool', 'promtool');
   const result = spawnSync(binary, args, { input, encoding: 'utf8', cwd: repoRoot });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Opens `url` in Debian's Chromium (headless, through playwright-core), runs `use`, closes it. */
+export async function withChromiumPage<T>(url: string, use: (page: import('playwright-core').Page) => Promise<T>, viewport = { width: 1400, height: 1000 }): Promise<T> {
+  const { chromium } = await import('playwright-core');
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'hookrail-chromium-')), {
+    executablePath: tool('/usr/bin/chromium', 'chromium'),
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    return await use(page);
+  } finally {
+    await context.close();
+  }
 }

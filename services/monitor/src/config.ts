@@ -118,6 +118,13 @@ export const monitorConfigSchema = baseConfigSchema.extend({
       evaluationIntervalMs: durationMs.default(15_000),
       /** Window of the success rates and latencies on /status (scaled by alerts.timeScale). */
       statusWindowMs: durationMs.default(300_000),
+      /**
+       * How people reach this monitor (behind a proxy, a load balancer, a port mapping): alert
+       * generator URLs and runbook links start with it. Unset: http://<hostname>:<ops port>.
+       */
+      externalUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+      /** Where the runbooks are; `#<alertname in lower case>` is appended. Unset: <externalUrl>/runbooks.html. */
+      runbookUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
       lag: z
         .strictObject({
           /** Observations per partition the Burrow-like status looks at. */
@@ -141,6 +148,8 @@ export const monitorEnv: Record<string, string> = {
   HOOKRAIL_MONITOR_POLL_INTERVAL: 'monitor.pollIntervalMs',
   HOOKRAIL_MONITOR_EVALUATION_INTERVAL: 'monitor.evaluationIntervalMs',
   HOOKRAIL_MONITOR_STATUS_WINDOW: 'monitor.statusWindowMs',
+  HOOKRAIL_MONITOR_EXTERNAL_URL: 'monitor.externalUrl',
+  HOOKRAIL_MONITOR_RUNBOOK_URL: 'monitor.runbookUrl',
   HOOKRAIL_ALERTS_TIME_SCALE: 'monitor.alerts.timeScale',
   HOOKRAIL_ALERTS_TOPIC: 'monitor.alerts.sinks.topic',
   HOOKRAIL_ALERTS_WEBHOOK_URL: 'monitor.alerts.sinks.webhook.url',

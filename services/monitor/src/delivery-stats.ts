@@ -15,7 +15,8 @@ const DELIVERED = 1;
 const DEAD = 2;
 const FINISHED = 3;
 const RETRIES = 4;
-const LAT = 5;
+const RETRY_ATTEMPTS = 5;
+const LAT = 6;
 const E2E = LAT + ATTEMPT_BUCKETS.length + 1;
 const WIDTH = E2E + E2E_BUCKETS.length + 1;
 
@@ -28,6 +29,8 @@ export interface WindowSummary {
   finished: number;
   /** Mean retries per finished delivery. */
   retriesPerDelivery: number | null;
+  /** Attempts that were retries (attempt > 1), finished or not. */
+  retryAttempts: number;
   /** delivered / attempts; null without attempts. */
   successRate: number | null;
   attemptLatency: Quantiles;
@@ -50,10 +53,16 @@ function summarize(sums: Float64Array): WindowSummary {
     deadLettered: sums[DEAD]!,
     finished,
     retriesPerDelivery: finished > 0 ? sums[RETRIES]! / finished : null,
+    retryAttempts: sums[RETRY_ATTEMPTS]!,
     successRate: attempts > 0 ? delivered / attempts : null,
     attemptLatency: quantiles(ATTEMPT_BUCKETS, sums.subarray(LAT, E2E)),
     endToEnd: quantiles(E2E_BUCKETS, sums.subarray(E2E, WIDTH)),
   };
+}
+
+/** A window with no attempt. */
+export function emptySummary(): WindowSummary {
+  return summarize(new Float64Array(WIDTH));
 }
 
 export interface DeliveryStatsOptions {
@@ -98,6 +107,7 @@ export class DeliveryStats {
     }
     for (const counters of [tierCounters, subscription.counters]) {
       counters.add(at, ATTEMPTS);
+      if (entry.attempt > 1) counters.add(at, RETRY_ATTEMPTS);
       if (entry.outcome === 'delivered') counters.add(at, DELIVERED);
       if (entry.outcome === 'dead-letter') counters.add(at, DEAD);
       if (entry.outcome !== 'retry') {

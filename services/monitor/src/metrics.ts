@@ -3,7 +3,8 @@ import type { ActiveAlert } from './alerts/engine.ts';
 import { endToEndSeconds, ATTEMPT_BUCKETS, E2E_BUCKETS, RETRY_BUCKETS } from './delivery-stats.ts';
 import { errorType, type AttemptEntry } from './attempt-entry.ts';
 import type { GroupReport } from './lag-tracker.ts';
-import { GROUP_STATUS_CODE } from './policy/group-status.ts';
+import { GROUP_LABEL, TIER_LABEL } from './policy/alert-rules.ts';
+import { GROUP_STATUS_CODE, type GroupStatus } from './policy/group-status.ts';
 import { classifyTopic } from './policy/topology.ts';
 
 type Meter = Telemetry['meter'];
@@ -15,17 +16,43 @@ export interface MetricSources {
   /** The monitor's own sliding-window view per tier and nominal window. */
   windows(): ReadonlyArray<{ tier: Tier; window: string; successRate: number | null; burnRate: number | null }>;
   alerts(): readonly ActiveAlert[];
+  /** Host of a subscription's URL (`server.address`), when the registry knows it. */
+  serverAddress(subscriptionId: string): string | undefined;
 }
 
 export interface MonitorMetrics {
+  /** Starts a subscription's counters at 0 (every outcome), so the first event is an increase. */
+  knowSubscription(tier: Tier, subscriptionId: string): void;
   recordAttempt(entry: AttemptEntry): void;
   recordInvalid(): void;
 }
 
+export const OUTCOMES = ['delivered', 'retry', 'dead-letter'] as const;
+const GROUP_STATUSES = Object.keys(GROUP_STATUS_CODE) as GroupStatus[];
+
+/** Attribute names (OpenTelemetry semantic conventions where one exists, else `hookrail.*`). */
+export const ATTR = {
+  tier: 'hookrail.tier',
+  subscription: 'hookrail.subscription.id',
+  outcome: 'hookrail.outcome',
+  errorType: 'error.type',
+  statusCode: 'http.response.status_code',
+  method: 'http.request.method',
+  serverAddress: 'server.address',
+  system: 'messaging.system',
+  group: 'messaging.consumer.group.name',
+  destination: 'messaging.destination.name',
+  partition: 'messaging.destination.partition.id',
+  topicKind: 'hookrail.topic.kind',
+  groupStatus: 'hookrail.consumer.group.status',
+  window: 'hookrail.window',
+} as const;
+
 /**
  * The monitor's instruments (docs/monitoring.md, "Metrics"). Attributes are bounded: tier,
- * subscription id, outcome, status code, error class, topic, partition, group. Never a URL,
- * an event id or a delivery id.
+ * subscription id, outcome, status code, error class, server address, topic, partition,
+ * group. Never a URL, an event id or a delivery id. Exported with unit suffixes
+ * (`_seconds`) and `_total` on counters.
  */
 export function createMonitorMetrics(meter: Meter, sources: MetricSources): MonitorMetrics {
   const attempts = meter.createCounter('hookrail.delivery.attempts', {
@@ -33,15 +60,17 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
     unit: '{attempt}',
   });
   const failures = meter.createCounter('hookrail.delivery.failures', {
-    description: 'Failed delivery attempts by HTTP status code and error class',
+    description: 'Failed delivery attempts by HTTP status code and error type',
     unit: '{attempt}',
   });
   const dlq = meter.createCounter('hookrail.dlq.inflow', {
     description: 'Deliveries that went to the dead-letter topic',
     unit: '{delivery}',
   });
-  const duration = meter.createHistogram('http.client.request.duration', {
-    description: 'Duration of webhook POSTs, all deliverer instances together',
+  // Not http.client.request.duration: that is the deliverer's own HTTP client instrument; this
+  // one is rebuilt from the attempts topic, all deliverer instances together.
+  const duration = meter.createHistogram('hookrail.delivery.attempt.duration', {
+    description: 'Duration of webhook POSTs as the attempts topic records them, all deliverer instances together',
     unit: 's',
     advice: { explicitBucketBoundaries: [...ATTEMPT_BUCKETS] },
   });
@@ -59,24 +88,27 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
     description: 'Records of the attempts topic the monitor could not read',
     unit: '{record}',
   });
+  invalid.add(0);
 
   const partitionAttributes = (p: { group: string; topic: string; partition: number }) => ({
-    'messaging.consumer.group.name': p.group,
-    'messaging.destination.name': p.topic,
-    'messaging.destination.partition.id': String(p.partition),
+    [ATTR.system]: 'kafka',
+    [ATTR.group]: p.group,
+    [ATTR.destination]: p.topic,
+    [ATTR.partition]: String(p.partition),
   });
+  const tierOf = (g: GroupReport) => (g.tier === undefined ? 'all' : String(g.tier));
   meter
-    .createObservableGauge('messaging.kafka.consumer.lag', { description: 'Offsets a consumer group has not committed yet (end − committed)', unit: '{message}' })
+    .createObservableGauge('hookrail.consumer.lag', { description: 'Offsets a consumer group has not consumed yet (end − committed, or end − reset position)', unit: '{message}' })
     .addCallback((result) => {
-      for (const g of sources.groups()) for (const p of g.partitions) result.observe(p.lag, partitionAttributes(p));
+      for (const g of sources.groups()) for (const p of g.partitions) result.observe(p.lag, { ...partitionAttributes(p), [ATTR.tier]: tierOf(g) });
     });
   meter
     .createObservableGauge('hookrail.consumer.time_lag', { description: 'Age of the oldest record a consumer group has not consumed (interpolated)', unit: 's' })
     .addCallback((result) => {
-      for (const g of sources.groups()) for (const p of g.partitions) result.observe(p.lagSeconds, partitionAttributes(p));
+      for (const g of sources.groups()) for (const p of g.partitions) result.observe(p.lagSeconds, { ...partitionAttributes(p), [ATTR.tier]: tierOf(g) });
     });
   meter
-    .createObservableGauge('hookrail.consumer.committed_offset', { description: 'Committed offset of a consumer group', unit: '{offset}' })
+    .createObservableGauge('hookrail.consumer.committed_offset', { description: 'Committed offset of a consumer group (the reset position when it never committed)', unit: '{offset}' })
     .addCallback((result) => {
       for (const g of sources.groups()) for (const p of g.partitions) result.observe(p.committed, partitionAttributes(p));
     });
@@ -89,16 +121,23 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
           const key = `${p.topic}:${p.partition}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          result.observe(p.end, { 'messaging.destination.name': p.topic, 'messaging.destination.partition.id': String(p.partition) });
+          result.observe(p.end, { [ATTR.system]: 'kafka', [ATTR.destination]: p.topic, [ATTR.partition]: String(p.partition) });
         }
       }
     });
   meter
-    .createObservableGauge('hookrail.consumer.group.status', { description: 'Burrow-like group status: 0 OK, 1 WARNING, 2 STALLED, 3 STOPPED', unit: '1' })
+    .createObservableGauge('hookrail.consumer.group.status', { description: 'Burrow-like group status: 1 for the state the group is in, 0 for the others', unit: '1' })
     .addCallback((result) => {
       for (const g of sources.groups()) {
-        result.observe(GROUP_STATUS_CODE[g.status], { 'messaging.consumer.group.name': g.group, 'hookrail.tier': g.tier === undefined ? 'all' : String(g.tier) });
+        for (const status of GROUP_STATUSES) {
+          result.observe(g.status === status ? 1 : 0, { [ATTR.system]: 'kafka', [ATTR.group]: g.group, [ATTR.tier]: tierOf(g), [ATTR.groupStatus]: status });
+        }
       }
+    });
+  meter
+    .createObservableGauge('hookrail.consumer.group.status_code', { description: 'Burrow-like group status as a number ordered by gravity: 0 OK, 1 WARNING, 2 STALLED, 3 STOPPED', unit: '1' })
+    .addCallback((result) => {
+      for (const g of sources.groups()) result.observe(GROUP_STATUS_CODE[g.status], { [ATTR.system]: 'kafka', [ATTR.group]: g.group, [ATTR.tier]: tierOf(g) });
     });
   meter
     .createObservableGauge('hookrail.queue.length', { description: 'Records waiting in a hookrail topic (unconsumed by its consumer, or retained when it has none)', unit: '{message}' })
@@ -106,21 +145,22 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
       for (const [topic, length] of sources.queues()) {
         const info = classifyTopic(topic, sources.prefix);
         result.observe(length, {
-          'messaging.destination.name': topic,
-          'hookrail.topic.kind': info.kind,
-          ...(info.tier !== undefined ? { 'hookrail.tier': String(info.tier) } : {}),
+          [ATTR.system]: 'kafka',
+          [ATTR.destination]: topic,
+          [ATTR.topicKind]: info.kind,
+          ...(info.tier !== undefined ? { [ATTR.tier]: String(info.tier) } : {}),
         });
       }
     });
   meter
     .createObservableGauge('hookrail.delivery.success_ratio', { description: "Share of attempts answered 2xx over the monitor's sliding window", unit: '1' })
     .addCallback((result) => {
-      for (const w of sources.windows()) if (w.successRate !== null) result.observe(w.successRate, { 'hookrail.tier': String(w.tier), 'hookrail.window': w.window });
+      for (const w of sources.windows()) if (w.successRate !== null) result.observe(w.successRate, { [ATTR.tier]: String(w.tier), [ATTR.window]: w.window });
     });
   meter
     .createObservableGauge('hookrail.slo.burn_rate', { description: 'Error-budget burn rate over the window (1 = exactly on budget)', unit: '1' })
     .addCallback((result) => {
-      for (const w of sources.windows()) if (w.burnRate !== null) result.observe(w.burnRate, { 'hookrail.tier': String(w.tier), 'hookrail.window': w.window });
+      for (const w of sources.windows()) if (w.burnRate !== null) result.observe(w.burnRate, { [ATTR.tier]: String(w.tier), [ATTR.window]: w.window });
     });
   meter
     .createObservableGauge('hookrail.alert.score', { description: 'Incident score of each firing alert (severity × likelihood × impact)', unit: '1' })
@@ -129,34 +169,48 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
         if (a.phase !== 'firing' || !a.score) continue;
         result.observe(a.score.score, {
           alertname: a.name,
-          'hookrail.tier': a.labels.tier ?? 'all',
+          [ATTR.tier]: a.labels[TIER_LABEL] ?? 'all',
           severity: a.score.severity,
           priority: a.score.priority,
-          ...(a.labels.group ? { 'messaging.consumer.group.name': a.labels.group } : {}),
+          ...(a.labels[GROUP_LABEL] ? { [ATTR.group]: a.labels[GROUP_LABEL] } : {}),
         });
       }
     });
 
+  const known = new Set<string>();
+  const knowSubscription = (tier: Tier, subscriptionId: string) => {
+    const key = `${tier}\u0000${subscriptionId}`;
+    if (known.has(key)) return;
+    known.add(key);
+    const base = { [ATTR.tier]: String(tier), [ATTR.subscription]: subscriptionId };
+    for (const outcome of OUTCOMES) attempts.add(0, { ...base, [ATTR.outcome]: outcome });
+    dlq.add(0, base);
+  };
+
   return {
+    knowSubscription,
     recordAttempt(entry) {
-      const base = { 'hookrail.tier': String(entry.tier), 'hookrail.subscription.id': entry.subscriptionId };
-      attempts.add(1, { ...base, 'hookrail.outcome': entry.outcome });
+      knowSubscription(entry.tier, entry.subscriptionId);
+      const base = { [ATTR.tier]: String(entry.tier), [ATTR.subscription]: entry.subscriptionId };
+      attempts.add(1, { ...base, [ATTR.outcome]: entry.outcome });
       const type = errorType(entry);
       if (type !== undefined) {
-        failures.add(1, { ...base, 'error.type': type, ...(entry.status !== undefined ? { 'http.response.status_code': entry.status } : {}) });
+        failures.add(1, { ...base, [ATTR.errorType]: type, ...(entry.status !== undefined ? { [ATTR.statusCode]: entry.status } : {}) });
       }
-      if (entry.outcome === 'dead-letter') dlq.add(1, { ...base, 'error.type': type ?? '_OTHER' });
+      if (entry.outcome === 'dead-letter') dlq.add(1, base);
       if (entry.http) {
+        const address = sources.serverAddress(entry.subscriptionId);
         duration.record(entry.durationMs / 1_000, {
           ...base,
-          'http.request.method': 'POST',
-          ...(entry.status !== undefined ? { 'http.response.status_code': entry.status } : {}),
-          ...(type !== undefined ? { 'error.type': type } : {}),
+          [ATTR.method]: 'POST',
+          ...(address !== undefined ? { [ATTR.serverAddress]: address } : {}),
+          ...(entry.status !== undefined ? { [ATTR.statusCode]: entry.status } : {}),
+          ...(type !== undefined ? { [ATTR.errorType]: type } : {}),
         });
       }
       const e2e = endToEndSeconds(entry);
       if (e2e !== undefined) endToEnd.record(e2e, base);
-      if (entry.outcome !== 'retry') retries.record(Math.max(0, entry.attempt - 1), { ...base, 'hookrail.outcome': entry.outcome });
+      if (entry.outcome !== 'retry') retries.record(Math.max(0, entry.attempt - 1), { ...base, [ATTR.outcome]: entry.outcome });
     },
     recordInvalid() {
       invalid.add(1);

@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readToEnd, TIERS, type RunningService, type ServiceContext, type Tier } from '@hookrail/shared';
+import { createSubscriptionRegistry, readToEnd, TIERS, type RunningService, type ServiceContext, type Tier } from '@hookrail/shared';
 import { AlertEngine, type AlertRecord } from './alerts/engine.ts';
 import { logSink, notifyAll, topicSink, webhookSink, type AlertSink } from './alerts/sinks.ts';
 import { startAttemptsConsumer } from './attempts-consumer.ts';
 import type { MonitorConfig } from './config.ts';
-import { DeliveryStats } from './delivery-stats.ts';
+import { DeliveryStats, emptySummary } from './delivery-stats.ts';
 import { LagTracker } from './lag-tracker.ts';
 import { createMonitorMetrics } from './metrics.ts';
 import { readOffsets, type OffsetSnapshot } from './offsets.ts';
 import { evaluateRules, formatDuration, type Signals } from './policy/alert-rules.ts';
 import { burnRate } from './policy/burn-rate.ts';
+import { OpenDeliveries } from './policy/open-deliveries.ts';
 import { slotFor } from './policy/sliding-window.ts';
 import { queueLengths, tierQueueLength } from './policy/topology.ts';
-import { buildStatus, type QueueSample, type StatusReport } from './status.ts';
+import { runbookAnchor, runbooksHtml } from './runbooks.ts';
+import { buildStatus, type QueueSample, type StatusReport, type SubscriptionStatus, type TierSample } from './status.ts';
 import { renderStatusPage } from './status-page.ts';
+import { deleteThrowawayGroup } from './throwaway-group.ts';
 
 const QUEUE_HISTORY = 120;
 
@@ -49,6 +52,20 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
   const prefix = config.topics.prefix;
   const windows = monitorWindows(config);
   const stats = new DeliveryStats(windows);
+  const externalURL = (settings.externalUrl ?? `http://${hostname()}:${ops.port}`).replace(/\/+$/, '');
+  const runbookBase = settings.runbookUrl ?? `${externalURL}/runbooks.html`;
+  const runbookUrl = (name: string) => `${runbookBase}#${runbookAnchor(name)}`;
+  // The subscriptions (server.address, and counters that start at 0 for every known one).
+  const registry = createSubscriptionRegistry({ kafka, topic: topics.subscriptions, logger, owner: 'monitor' });
+  const serverAddress = (id: string) => {
+    const url = registry.get(id)?.url;
+    if (url === undefined) return undefined;
+    try {
+      return new URL(url).hostname;
+    } catch {
+      return undefined;
+    }
+  };
   const lagTracker = new LagTracker({
     prefix,
     windowSize: settings.lag.windowSize,
@@ -59,11 +76,14 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     historyWindowMs: windows.historyWindowMs,
     tierWeights: settings.scoring.tierWeights,
     priorities: settings.scoring.priorities,
+    runbookUrl,
   });
   const slo = { 1: config.tiers[1].slo, 2: config.tiers[2].slo, 3: config.tiers[3].slo } as Record<Tier, number>;
   let latest: OffsetSnapshot | undefined;
   let queues = new Map<string, number>();
   const queueHistory: QueueSample[] = [];
+  const tierHistory: TierSample[] = [];
+  const open = new OpenDeliveries();
   let stopping = false;
 
   // --- metrics
@@ -88,7 +108,13 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       );
     },
     alerts: () => engine.active(),
+    serverAddress,
   });
+  registry.onChange((_id, subscription) => {
+    if (subscription) metrics.knowSubscription(subscription.tier, subscription.id);
+  });
+  await registry.start();
+  for (const subscription of registry.all()) metrics.knowSubscription(subscription.tier, subscription.id);
 
   const firingRecords = new Map<string, AlertRecord>();
   const changesFor = (fingerprints: string[]) => fingerprints.flatMap((f) => (firingRecords.has(f) ? [firingRecords.get(f)!] : []));
@@ -101,26 +127,30 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
 
   const readAlertHistory = async (since: number) => {
     const records: AlertRecord[] = [];
-    await readToEnd({
-      kafka,
-      topic: topics.alerts,
-      groupId: `${prefix}-monitor-history-${randomUUID()}`,
-      onBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          try {
-            const record = JSON.parse(message.value?.toString() ?? '') as AlertRecord;
-            if (record.fingerprint && Date.parse(record.at) >= since) records.push(record);
-          } catch {
-            // not an alert record: skip
+    const groupId = `${prefix}-monitor-history-${randomUUID()}`;
+    try {
+      await readToEnd({
+        kafka,
+        topic: topics.alerts,
+        groupId,
+        onBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            try {
+              const record = JSON.parse(message.value?.toString() ?? '') as AlertRecord;
+              if (record.fingerprint && Date.parse(record.at) >= since) records.push(record);
+            } catch {
+              // not an alert record: skip
+            }
           }
-        }
-      },
-    });
+        },
+      });
+    } finally {
+      await deleteThrowawayGroup(kafka, groupId);
+    }
     return records;
   };
 
   // --- sinks
-  const externalURL = `http://${hostname()}:${ops.port}`;
   const sinks: AlertSink[] = [];
   if (settings.alerts.sinks.log) sinks.push(logSink(logger.child({ component: 'alerts' })));
   const producer = settings.alerts.sinks.topic ? kafka.producer({ idempotent: true, maxInFlightRequests: 1 }) : undefined;
@@ -158,11 +188,28 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       latest = await readOffsets(admin, prefix, topics);
       lagTracker.update(latest);
       queues = queueLengths(latest.topics, latest.lag, prefix);
-      queueHistory.push({
-        at: new Date(latest.at).toISOString(),
-        tiers: Object.fromEntries(TIERS.map((tier) => [String(tier), tierQueueLength(queues, prefix, tier)])),
-      });
+      const at = new Date(latest.at).toISOString();
+      queueHistory.push({ at, tiers: Object.fromEntries(TIERS.map((tier) => [String(tier), tierQueueLength(queues, prefix, tier)])) });
       if (queueHistory.length > QUEUE_HISTORY) queueHistory.splice(0, queueHistory.length - QUEUE_HISTORY);
+      const now = Date.now();
+      tierHistory.push({
+        at,
+        tiers: Object.fromEntries(
+          TIERS.map((tier) => {
+            const group = lagTracker.groups.find((g) => g.role === 'deliverer' && g.tier === tier);
+            return [
+              String(tier),
+              {
+                successRate: stats.tier(tier, now, windows.statusWindowMs).successRate,
+                lag: group?.lag ?? null,
+                lagSeconds: group?.maxLagSeconds ?? null,
+                queue: tierQueueLength(queues, prefix, tier),
+              },
+            ];
+          }),
+        ),
+      });
+      if (tierHistory.length > QUEUE_HISTORY) tierHistory.splice(0, tierHistory.length - QUEUE_HISTORY);
     } catch (error) {
       logger.warn({ err: error }, 'reading offsets failed; keeping the last reading');
     }
@@ -177,7 +224,9 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     logger,
     onEntry: (entry, replay) => {
       stats.add(entry, Date.now());
-      if (!replay) metrics.recordAttempt(entry);
+      open.record(entry.deliveryId, entry.subscriptionId, entry.outcome);
+      if (replay) metrics.knowSubscription(entry.tier, entry.subscriptionId);
+      else metrics.recordAttempt(entry);
     },
     onInvalid: () => metrics.recordInvalid(),
     onCrash: context.fail,
@@ -237,6 +286,12 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
   const stopEvaluating = loop(settings.evaluationIntervalMs, evaluate);
 
   // --- status
+  /** Every subscription with attempts in the window, in flight, or in the registry. */
+  const subscriptionRows = (now: number): SubscriptionStatus[] => {
+    const seen = new Map(stats.subscriptions(undefined, now, windows.statusWindowMs).map((s) => [s.id, s]));
+    for (const s of registry.all()) if (!seen.has(s.id)) seen.set(s.id, { id: s.id, tier: s.tier, ...emptySummary() });
+    return [...seen.values()].map((s) => ({ ...s, inFlight: open.of(s.id) })).sort((a, b) => a.tier - b.tier || a.id.localeCompare(b.id));
+  };
   const statusNow = (): StatusReport => {
     const now = Date.now();
     return buildStatus({
@@ -246,13 +301,14 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       slo,
       tier: (tier) => stats.tier(tier, now, windows.statusWindowMs),
       failures: (tier) => stats.failures(tier, now, windows.statusWindowMs),
-      subscriptions: stats.subscriptions(undefined, now, windows.statusWindowMs),
+      subscriptions: subscriptionRows(now),
       groups: lagTracker.groups,
       queues,
       tierQueue: (tier) => (latest ? tierQueueLength(queues, prefix, tier) : null),
       offsetsAt: latest?.at ?? null,
       alerts: engine.active(),
       queueHistory,
+      tierHistory,
     });
   };
   ops.route('/status', (_request, response) => {
@@ -263,9 +319,13 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
   };
   ops.route('/status.html', page);
   ops.route('/', page);
+  const runbooks = runbooksHtml();
+  ops.route('/runbooks.html', (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(runbooks);
+  });
 
   logger.info(
-    { timeScale: settings.alerts.timeScale, tierSpanMs: windows.tierSpanMs, tierSlotMs: windows.tierSlotMs, sinks: sinks.map((s) => s.name).filter((n) => n !== 'memory') },
+    { externalURL, timeScale: settings.alerts.timeScale, tierSpanMs: windows.tierSpanMs, tierSlotMs: windows.tierSlotMs, sinks: sinks.map((s) => s.name).filter((n) => n !== 'memory') },
     'monitor started',
   );
   return {
@@ -276,6 +336,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       await attempts.stop();
       await producer?.disconnect();
       await admin.disconnect();
+      await registry.stop();
     },
   };
 }

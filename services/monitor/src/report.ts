@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Kafka } from 'kafkajs';
 import { parseAttemptEntry, type AttemptEntry } from './attempt-entry.ts';
+import { deleteThrowawayGroup } from './throwaway-group.ts';
 import { comparePeriods, formatComparison, summarizeAttempts, summarizeStatus, type ComparisonRow, type PeriodSummary } from './policy/compare.ts';
 import type { StatusReport } from './status.ts';
 
@@ -33,12 +34,21 @@ export function parsePeriod(text: string, now = Date.now()): PeriodSpec {
 
 /**
  * Attempt records whose record timestamp lies in [from, to): positions found with
- * ListOffsets by timestamp, read with a throwaway group (read_committed) from there.
+ * ListOffsets by timestamp, read with a throwaway group (read_committed) from there, which
+ * is deleted afterwards.
  */
 export async function readAttemptRange(kafka: Kafka, topic: string, from: number, to: number): Promise<AttemptEntry[]> {
+  const groupId = `hookrail-report-${randomUUID()}`;
+  try {
+    return await readRange(kafka, topic, from, to, groupId);
+  } finally {
+    await deleteThrowawayGroup(kafka, groupId);
+  }
+}
+
+async function readRange(kafka: Kafka, topic: string, from: number, to: number, groupId: string): Promise<AttemptEntry[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `hookrail-report-${randomUUID()}`;
   let starts: Array<{ partition: number; offset: string }>;
   let stops: Map<number, number>;
   try {
@@ -74,9 +84,12 @@ export async function readAttemptRange(kafka: Kafka, topic: string, from: number
     },
   });
   const timer = setTimeout(finish, 120_000);
-  await finished;
-  clearTimeout(timer);
-  await consumer.disconnect();
+  try {
+    await finished;
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
   return entries;
 }
 

@@ -3,6 +3,7 @@ import type { ActiveAlert } from './alerts/engine.ts';
 import type { SubscriptionSummary, WindowSummary } from './delivery-stats.ts';
 import type { GroupReport } from './lag-tracker.ts';
 import type { GroupStatus } from './policy/group-status.ts';
+import { TIER_LABEL } from './policy/alert-rules.ts';
 import type { Quantiles } from './policy/quantile.ts';
 
 export type Health = 'ok' | 'warning' | 'critical';
@@ -18,14 +19,24 @@ export interface TierStatus {
   /** Error ratio / error budget over the status window. */
   burnRate: number | null;
   retriesPerDelivery: number | null;
+  /** Attempts in the window that were retries (attempt > 1). */
+  retryAttempts: number;
+  /** Deliveries attempted and not ended yet (waiting on the retry ladder). */
+  inFlight: number;
   /** Seconds. */
   attemptLatency: Quantiles;
   endToEnd: Quantiles;
   deadLettered: number;
   /** Records waiting in the tier topic and its retry topics. */
   queueLength: number | null;
-  /** The tier's deliverer group: time lag on the tier topic, and its status. */
+  /**
+   * The tier's deliverer group over all of the tier's topics (tier and retry topics), the same
+   * numbers as its row in the groups table: offsets, and the oldest unconsumed record's age.
+   */
+  lag: number | null;
   lagSeconds: number | null;
+  /** Its time lag on the tier topic alone: how late first attempts are (what the lag alert watches). */
+  firstAttemptLagSeconds: number | null;
   groupStatus: GroupStatus | null;
   failures: Array<{ kind: string; count: number }>;
   firingAlerts: number;
@@ -34,6 +45,18 @@ export interface TierStatus {
 export interface QueueSample {
   at: string;
   tiers: Record<string, number>;
+}
+
+/** One reading of each tier's trend signals, for the history charts. */
+export interface TierSample {
+  at: string;
+  tiers: Record<string, { successRate: number | null; lag: number | null; lagSeconds: number | null; queue: number | null }>;
+}
+
+/** A subscription's delivery signals over the status window. */
+export interface SubscriptionStatus extends SubscriptionSummary {
+  /** Deliveries attempted and not ended yet (waiting on the retry ladder). */
+  inFlight: number;
 }
 
 /** The monitor's /status document; also what `hookrail report` compares as a snapshot. */
@@ -49,10 +72,13 @@ export interface StatusReport {
   tiers: TierStatus[];
   groups: GroupReport[];
   queues: Record<string, number>;
-  subscriptions: SubscriptionSummary[];
+  subscriptions: SubscriptionStatus[];
   alerts: ActiveAlert[];
-  /** Recent queue lengths per tier, oldest first (one per offset reading). */
-  history: { queue: QueueSample[] };
+  /**
+   * Oldest first, one per offset reading: queue lengths per tier (what `hookrail report`
+   * reads), and per tier its success rate over the status window, lag and queue.
+   */
+  history: { queue: QueueSample[]; tiers: TierSample[] };
 }
 
 export interface StatusInput {
@@ -62,13 +88,14 @@ export interface StatusInput {
   slo: Record<Tier, number>;
   tier(tier: Tier): WindowSummary;
   failures(tier: Tier): Array<{ kind: string; count: number }>;
-  subscriptions: SubscriptionSummary[];
+  subscriptions: SubscriptionStatus[];
   groups: readonly GroupReport[];
   queues: ReadonlyMap<string, number>;
   tierQueue(tier: Tier): number | null;
   offsetsAt: number | null;
   alerts: readonly ActiveAlert[];
   queueHistory: readonly QueueSample[];
+  tierHistory: readonly TierSample[];
 }
 
 const worst = (a: Health, b: Health): Health => (a === 'critical' || b === 'critical' ? 'critical' : a === 'warning' || b === 'warning' ? 'warning' : 'ok');
@@ -78,7 +105,7 @@ export function buildStatus(input: StatusInput): StatusReport {
   const tiers = TIERS.map((tier): TierStatus => {
     const summary = input.tier(tier);
     const group = input.groups.find((g) => g.role === 'deliverer' && g.tier === tier);
-    const alerts = firing.filter((a) => a.labels.tier === String(tier) || a.labels.tier === 'all');
+    const alerts = firing.filter((a) => a.labels[TIER_LABEL] === String(tier) || a.labels[TIER_LABEL] === 'all');
     let health: Health = 'ok';
     for (const alert of alerts) health = worst(health, (alert.score?.severity ?? alert.labels.severity) === 'critical' ? 'critical' : 'warning');
     if (group && group.status !== 'OK') health = worst(health, 'warning');
@@ -93,11 +120,15 @@ export function buildStatus(input: StatusInput): StatusReport {
       successRate: summary.successRate,
       burnRate: summary.successRate === null ? null : (1 - summary.successRate) / (1 - slo),
       retriesPerDelivery: summary.retriesPerDelivery,
+      retryAttempts: summary.retryAttempts,
+      inFlight: input.subscriptions.filter((s) => s.tier === tier).reduce((sum, s) => sum + s.inFlight, 0),
       attemptLatency: summary.attemptLatency,
       endToEnd: summary.endToEnd,
       deadLettered: summary.deadLettered,
       queueLength: input.tierQueue(tier),
-      lagSeconds: group ? group.deliveryLagSeconds : null,
+      lag: group ? group.lag : null,
+      lagSeconds: group ? group.maxLagSeconds : null,
+      firstAttemptLagSeconds: group ? group.deliveryLagSeconds : null,
       groupStatus: group ? group.status : null,
       failures: input.failures(tier),
       firingAlerts: alerts.length,
@@ -116,6 +147,6 @@ export function buildStatus(input: StatusInput): StatusReport {
     queues: Object.fromEntries(input.queues),
     subscriptions: input.subscriptions,
     alerts: [...input.alerts],
-    history: { queue: [...input.queueHistory] },
+    history: { queue: [...input.queueHistory], tiers: [...input.tierHistory] },
   };
 }

@@ -4,10 +4,10 @@ import type { RuleEvaluation } from '../policy/alert-rules.ts';
 import { apiPayload, webhookPayload } from './alertmanager.ts';
 import { AlertEngine, fingerprintOf, type AlertRecord } from './engine.ts';
 
-const evaluation = (value: number | null, share = 1): RuleEvaluation => ({
+const evaluation = (value: number | null, share = 1, subscriptions: string[] = []): RuleEvaluation => ({
   kind: 'burnFast',
   name: 'HookrailErrorBudgetBurnFast',
-  fingerprintLabels: { alertname: 'HookrailErrorBudgetBurnFast', tier: '1', prefix: 'hr' },
+  fingerprintLabels: { alertname: 'HookrailErrorBudgetBurnFast', hookrail_tier: '1', prefix: 'hr' },
   severity: 'critical',
   impactTier: 1,
   value,
@@ -18,10 +18,28 @@ const evaluation = (value: number | null, share = 1): RuleEvaluation => ({
   summary: 'Tier 1 burns its error budget',
   description: 'd',
   share: () => share,
+  subscriptions: () => subscriptions,
 });
-const engine = () => new AlertEngine({ historyWindowMs: 100_000, tierWeights: { 1: 1, 2: 0.5, 3: 0.2 }, priorities: { P1: 25, P2: 10, P3: 4 } });
+const engine = () => new AlertEngine({ historyWindowMs: 100_000, tierWeights: { 1: 1, 2: 0.5, 3: 0.2 }, priorities: { P1: 25, P2: 10, P3: 4 }, runbookUrl: (name) => `http://monitor.example/runbooks.html#${name.toLowerCase()}` });
 
 describe('alert engine', () => {
+  it('names the subscription when it alone causes the alert, and links the runbook', () => {
+    const e = engine();
+    e.evaluate([evaluation(100, 1, ['orders'])], 0);
+    assert.equal(e.active()[0]!.subscription, 'orders', 'already while pending');
+    const [firing] = e.evaluate([evaluation(100, 1, ['orders'])], 1_000);
+    assert.equal(firing!.annotations.subscription, 'orders');
+    assert.equal(firing!.annotations.summary, 'Tier 1 burns its error budget: subscription orders');
+    assert.equal(firing!.annotations.runbook_url, 'http://monitor.example/runbooks.html#hookrailerrorbudgetburnfast');
+    assert.equal(e.active()[0]!.runbookUrl, 'http://monitor.example/runbooks.html#hookrailerrorbudgetburnfast');
+    const two = engine();
+    two.evaluate([evaluation(100, 1, ['orders', 'crm'])], 0);
+    const [both] = two.evaluate([evaluation(100, 1, ['orders', 'crm'])], 1_000);
+    assert.equal(both!.annotations.subscription, undefined, 'two subscriptions: the tier is named, not one of them');
+    assert.equal(both!.annotations.summary, 'Tier 1 burns its error budget');
+  });
+
+
   it('fires after `for` with a score, resolves after keepFiringFor with the same labels', () => {
     const e = engine();
     assert.deepEqual(e.evaluate([evaluation(100)], 0), []);
@@ -30,8 +48,8 @@ describe('alert engine', () => {
     assert.equal(firing!.status, 'firing');
     assert.equal(firing!.score.score, 40);
     assert.equal(firing!.score.priority, 'P1');
-    assert.deepEqual(firing!.labels, { alertname: 'HookrailErrorBudgetBurnFast', tier: '1', prefix: 'hr', severity: 'critical', priority: 'P1' });
-    assert.equal(firing!.fingerprint, fingerprintOf({ alertname: 'HookrailErrorBudgetBurnFast', tier: '1', prefix: 'hr' }));
+    assert.deepEqual(firing!.labels, { alertname: 'HookrailErrorBudgetBurnFast', hookrail_tier: '1', prefix: 'hr', severity: 'critical', priority: 'P1' });
+    assert.equal(firing!.fingerprint, fingerprintOf({ alertname: 'HookrailErrorBudgetBurnFast', hookrail_tier: '1', prefix: 'hr' }));
     assert.equal(firing!.startsAt, new Date(1_000).toISOString());
     assert.deepEqual(e.evaluate([evaluation(13)], 2_000), [], 'hysteresis: 13 is above the resolve level');
     assert.deepEqual(e.evaluate([evaluation(0)], 3_000), []);

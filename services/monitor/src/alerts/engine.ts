@@ -38,6 +38,9 @@ export interface ActiveAlert {
   activeAt: string;
   firingAt?: string;
   score?: IncidentScore;
+  /** The one subscription that causes it, when exactly one does. */
+  subscription?: string;
+  runbookUrl: string;
 }
 
 export function fingerprintOf(labels: Record<string, string>): string {
@@ -59,6 +62,16 @@ export interface AlertEngineOptions {
   historyWindowMs: number;
   tierWeights: Record<Tier, number>;
   priorities: PriorityThresholds;
+  /** Where the runbook of an alert is (docs/runbooks.md, one section per alert). */
+  runbookUrl(alertName: string): string;
+}
+
+const withSubscription = (summary: string, subscription: string | undefined) => (subscription === undefined ? summary : `${summary}: subscription ${subscription}`);
+
+/** The subscription an alert can name: the only one in trouble. */
+function culprit(evaluation: RuleEvaluation | undefined): string | undefined {
+  const ids = evaluation?.subscriptions() ?? [];
+  return ids.length === 1 ? ids[0] : undefined;
 }
 
 /**
@@ -139,17 +152,21 @@ export class AlertEngine {
     for (const [fingerprint, tracked] of this.#tracked) {
       const { state, evaluation, firing } = tracked;
       if (state.phase === 'inactive') continue;
+      const name = firing?.name ?? evaluation?.name ?? 'unknown';
+      const subscription = firing?.annotations.subscription ?? culprit(evaluation);
       out.push({
         fingerprint,
-        name: firing?.name ?? evaluation?.name ?? 'unknown',
+        name,
         phase: state.phase,
         labels: firing?.labels ?? { ...evaluation?.fingerprintLabels, severity: evaluation?.severity ?? 'minor' },
-        summary: evaluation?.summary ?? firing?.annotations.summary ?? '',
+        summary: evaluation ? withSubscription(evaluation.summary, subscription) : (firing?.annotations.summary ?? ''),
         value: evaluation?.value ?? firing?.value ?? null,
         threshold: evaluation?.threshold ?? firing?.threshold ?? 0,
         activeAt: new Date(state.activeAt ?? 0).toISOString(),
         ...(state.firingAt !== undefined ? { firingAt: new Date(state.firingAt).toISOString() } : {}),
         ...(firing ? { score: firing.score } : {}),
+        ...(subscription !== undefined ? { subscription } : {}),
+        runbookUrl: firing?.annotations.runbook_url ?? this.#options.runbookUrl(name),
       });
     }
     return out.sort((a, b) => (b.score?.score ?? -1) - (a.score?.score ?? -1) || a.name.localeCompare(b.name));
@@ -167,6 +184,7 @@ export class AlertEngine {
     history.push(now);
     this.#firings.set(fingerprint, history);
     const startsAt = new Date(state.firingAt ?? now).toISOString();
+    const subscription = culprit(evaluation);
     return {
       fingerprint,
       incidentId: `${fingerprint}-${state.firingAt ?? now}`,
@@ -174,8 +192,10 @@ export class AlertEngine {
       name: evaluation.name,
       labels: { ...evaluation.fingerprintLabels, severity: score.severity, priority: score.priority },
       annotations: {
-        summary: evaluation.summary,
+        summary: withSubscription(evaluation.summary, subscription),
         description: evaluation.description,
+        ...(subscription !== undefined ? { subscription } : {}),
+        runbook_url: this.#options.runbookUrl(evaluation.name),
         score: String(score.score),
         priority: score.priority,
         scoring: `severity ${score.severity} (${score.severityPoints}) × likelihood ${score.likelihood} (${score.recurrences} earlier) × impact ${score.impact} (tier weight ${score.tierWeight}, share ${score.share})`,

@@ -27,7 +27,7 @@ describe('alert rules from the tier SLOs', () => {
   it('a tier failing 50 % of its attempts: SLO breach and both burn rules are above threshold', () => {
     const half = { attempts: 1_000, delivered: 500, deadLettered: 0 };
     const out = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 1: { counts: () => half } }));
-    const tier1 = Object.fromEntries(out.filter((e) => e.fingerprintLabels.tier === '1').map((e) => [e.name, e]));
+    const tier1 = Object.fromEntries(out.filter((e) => e.fingerprintLabels.hookrail_tier === '1').map((e) => [e.name, e]));
     assert.ok(Math.abs(tier1.HookrailErrorBudgetBurnFast!.value! - 500) < 1e-6);
     assert.equal(tier1.HookrailErrorBudgetBurnFast!.threshold, 14.4);
     assert.ok(Math.abs(tier1.HookrailErrorBudgetBurnFast!.resolveThreshold - 12.96) < 1e-9, 'hysteresis at 90 %');
@@ -35,14 +35,14 @@ describe('alert rules from the tier SLOs', () => {
     assert.equal(tier1.HookrailErrorBudgetBurnSlow!.threshold, 6);
     assert.ok(Math.abs(tier1.HookrailDeliverySLOBreach!.value! - 500) < 1e-6);
     assert.equal(tier1.HookrailDeliverySLOBreach!.severity, 'major');
-    assert.deepEqual(tier1.HookrailErrorBudgetBurnFast!.fingerprintLabels, { alertname: 'HookrailErrorBudgetBurnFast', tier: '1', prefix: 'hr' });
-    const tier2 = out.filter((e) => e.fingerprintLabels.tier === '2' && e.kind === 'burnFast');
+    assert.deepEqual(tier1.HookrailErrorBudgetBurnFast!.fingerprintLabels, { alertname: 'HookrailErrorBudgetBurnFast', hookrail_tier: '1', prefix: 'hr' });
+    const tier2 = out.filter((e) => e.fingerprintLabels.hookrail_tier === '2' && e.kind === 'burnFast');
     assert.equal(tier2[0]!.value, null, 'no traffic: no judgement');
   });
 
   it('multi-window: a long window burning but a short one recovered does not fire', () => {
     const counts = (windowMs: number) => (windowMs >= 3_600_000 ? { attempts: 1_000, delivered: 500, deadLettered: 0 } : { attempts: 100, delivered: 100, deadLettered: 0 });
-    const fast = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 1: { counts } })).find((e) => e.kind === 'burnFast' && e.fingerprintLabels.tier === '1')!;
+    const fast = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 1: { counts } })).find((e) => e.kind === 'burnFast' && e.fingerprintLabels.hookrail_tier === '1')!;
     assert.equal(fast.value, 0);
   });
 
@@ -63,11 +63,12 @@ describe('alert rules from the tier SLOs', () => {
     ];
     assert.equal(affectedShare(subs, (s) => s.attempts - s.delivered > 0), 0.3);
     const out = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 1: { counts: () => ({ attempts: 100, delivered: 70, deadLettered: 3 }), subs } }));
-    assert.equal(out.find((e) => e.kind === 'burnFast' && e.fingerprintLabels.tier === '1')!.share(), 0.3);
-    const dlq = out.find((e) => e.kind === 'dlqInflow' && e.fingerprintLabels.tier === '1')!;
+    assert.equal(out.find((e) => e.kind === 'burnFast' && e.fingerprintLabels.hookrail_tier === '1')!.share(), 0.3);
+    const dlq = out.find((e) => e.kind === 'dlqInflow' && e.fingerprintLabels.hookrail_tier === '1')!;
     assert.equal(dlq.value, 3);
     assert.equal(dlq.threshold, 0);
     assert.equal(dlq.share(), 0.3);
+    assert.deepEqual(dlq.subscriptions(), ['a'], 'the one subscription with dead letters');
   });
 
   it('lag and group status per consumer group; the router weighs as tier 1', () => {
@@ -76,11 +77,11 @@ describe('alert rules from the tier SLOs', () => {
       signals({}, { groups: [{ group: 'hr-router', tier: 'all', status: 'STALLED', lagSeconds: 500 }, { group: 'hr-deliverer-tier3', tier: 3, status: 'OK', lagSeconds: 500 }] }),
     );
     const lag = out.filter((e) => e.kind === 'lag');
-    assert.deepEqual(lag.map((e) => [e.fingerprintLabels.group, e.fingerprintLabels.tier, e.threshold, e.value! > e.threshold]), [
+    assert.deepEqual(lag.map((e) => [e.fingerprintLabels.messaging_consumer_group_name, e.fingerprintLabels.hookrail_tier, e.threshold, e.value! > e.threshold]), [
       ['hr-router', 'all', 120, true],
       ['hr-deliverer-tier3', '3', 1_800, false],
     ]);
-    const stalled = out.find((e) => e.kind === 'groupStatus' && e.fingerprintLabels.group === 'hr-router')!;
+    const stalled = out.find((e) => e.kind === 'groupStatus' && e.fingerprintLabels.messaging_consumer_group_name === 'hr-router')!;
     assert.equal(stalled.value! > stalled.threshold, true);
     assert.equal(stalled.impactTier, 1);
     assert.equal(stalled.severity, 'critical');

@@ -17,6 +17,10 @@ export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
   groupStatus: 'HookrailConsumerGroupStalled',
 };
 
+/** Alert label names, the same as the metrics' attributes on export (and rules.yml's). */
+export const TIER_LABEL = 'hookrail_tier';
+export const GROUP_LABEL = 'messaging_consumer_group_name';
+
 /** What each kind of alert means for deliveries; its severity follows (scoring.ts). */
 export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
   // Most attempts fail right now: receivers get nothing.
@@ -76,6 +80,8 @@ export interface RuleEvaluation {
   description: string;
   /** Share of the tier's traffic the problem touches, 0…1 (computed when the alert fires). */
   share(): number;
+  /** The subscriptions in trouble, when the rule is about deliveries (empty for lag, queue, groups). */
+  subscriptions(): string[];
 }
 
 export interface RuleConfig {
@@ -125,7 +131,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
   });
   const labels = (kind: RuleKind, tier: Tier | 'all', extra: Record<string, string> = {}) => ({
     alertname: RULE_NAMES[kind],
-    tier: String(tier),
+    [TIER_LABEL]: String(tier),
     prefix,
     ...extra,
   });
@@ -138,6 +144,8 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
     const burning = (s: TrafficCounts) => s.attempts > 0 && (s.attempts - s.delivered) / s.attempts > budget;
     const shareOver = (windowMs: number, affected: (s: TrafficCounts) => boolean) => () =>
       affectedShare(signals.subscriptions(tier, scale(windowMs)), affected);
+    const troubled = (windowMs: number, affected: (s: TrafficCounts) => boolean) => () =>
+      signals.subscriptions(tier, scale(windowMs)).filter(affected).map((s) => s.id);
 
     const slo_ = alerts.sloBreach;
     if (slo_.enabled) {
@@ -153,6 +161,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `Tier ${tier} delivery success rate ${r === null ? 'n/a' : pct(1 - r)} is under its SLO ${pct(slo, 3)} over ${window}`,
         description: `Attempts answered 2xx over the last ${window} fell under the tier's SLO (error ratio ${r === null ? 'n/a' : pct(r, 3)}, budget ${pct(budget, 3)}).`,
         share: shareOver(slo_.windowMs, burning),
+        subscriptions: troubled(slo_.windowMs, burning),
       });
     }
     for (const kind of ['burnFast', 'burnSlow'] as const) {
@@ -171,6 +180,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `Tier ${tier} burns its error budget ${long === null || short === null ? 'n/a' : Math.min(long, short).toFixed(1)}× too fast (${windows} windows, limit ${rule.factor}×)`,
         description: `Burn rate over ${formatDuration(rule.longWindowMs)}: ${long?.toFixed(2) ?? 'n/a'}, over ${formatDuration(rule.shortWindowMs)}: ${short?.toFixed(2) ?? 'n/a'}; SLO ${pct(slo, 3)}.`,
         share: shareOver(rule.shortWindowMs, burning),
+        subscriptions: troubled(rule.shortWindowMs, burning),
       });
     }
     const dlq = alerts.dlqInflow;
@@ -186,6 +196,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `${count} tier ${tier} deliveries went to the dead-letter topic in ${formatDuration(dlq.windowMs)}`,
         description: `Dead letters of tier ${tier} over the last ${formatDuration(dlq.windowMs)}: ${count} (limit ${dlq.threshold[tier]}). Inspect with "hookrail dlq inspect", replay once fixed.`,
         share: shareOver(dlq.windowMs, (s) => s.deadLettered > 0),
+        subscriptions: troubled(dlq.windowMs, (s) => s.deadLettered > 0),
       });
     }
     const queue = alerts.queueLength;
@@ -201,6 +212,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `${length ?? 'n/a'} tier ${tier} deliveries are waiting (limit ${queue.threshold[tier]})`,
         description: `Records not yet consumed in ${prefix}.tier${tier} and its retry topics.`,
         share: () => 1,
+        subscriptions: () => [],
       });
     }
   }
@@ -212,7 +224,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
       const threshold = lag.thresholdSeconds[impactTier];
       out.push({
         ...base('lag', lag),
-        fingerprintLabels: labels('lag', group.tier, { group: group.group }),
+        fingerprintLabels: labels('lag', group.tier, { [GROUP_LABEL]: group.group }),
         impactTier,
         value: group.lagSeconds,
         threshold,
@@ -220,13 +232,14 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `Consumer group ${group.group} is ${group.lagSeconds.toFixed(0)} s behind (limit ${threshold} s)`,
         description: `The oldest record ${group.group} has not consumed is ${group.lagSeconds.toFixed(1)} s old.`,
         share: () => 1,
+        subscriptions: () => [],
       });
     }
     const status = alerts.groupStatus;
     if (status.enabled) {
       out.push({
         ...base('groupStatus', status),
-        fingerprintLabels: labels('groupStatus', group.tier, { group: group.group }),
+        fingerprintLabels: labels('groupStatus', group.tier, { [GROUP_LABEL]: group.group }),
         impactTier,
         value: GROUP_STATUS_CODE[group.status],
         threshold: GROUP_STATUS_CODE.WARNING,
@@ -234,6 +247,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         summary: `Consumer group ${group.group} is ${group.status}`,
         description: `${group.group} has lag and its committed offsets ${group.status === 'STOPPED' ? 'have no consumer' : 'do not move'}.`,
         share: () => 1,
+        subscriptions: () => [],
       });
     }
   }

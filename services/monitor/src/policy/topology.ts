@@ -34,6 +34,14 @@ export function classifyGroup(group: string, prefix: string): GroupInfo {
   return { role: 'other' };
 }
 
+/**
+ * Where a group's consumers start on a partition with no committed offset (Kafka's
+ * auto.offset.reset): every hookrail service subscribes `fromBeginning`, so earliest.
+ */
+export function resetPolicyOf(_group: GroupInfo): 'earliest' | 'latest' {
+  return 'earliest';
+}
+
 /** The group whose progress empties a topic: tier and retry topics → that tier's deliverer. */
 export function ownerOf(info: TopicInfo, prefix: string): string | undefined {
   if ((info.kind === 'tier' || info.kind === 'retry') && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}`;
