@@ -106,7 +106,9 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         const delivery = parseDelivery(record.headers, record.value);
         if (typeof delivery === 'string') return Promise.resolve(malformed(record, delivery));
         return new Promise<OutgoingRecord[]>((resolve, reject) => {
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          // Settles when the record's assignment ends, too; the listener goes when it settles.
+          const onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
           dispatcher.submit({
             subscriptionId: delivery.subscriptionId,
             dueAt: delivery.notBefore ?? 0,
@@ -118,6 +120,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
                 resolve(outcome.records);
               } catch (error) {
                 reject(error);
+              } finally {
+                signal.removeEventListener('abort', onAbort);
               }
             },
           });

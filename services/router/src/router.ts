@@ -58,8 +58,9 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
       if (!('invalid' in decoded) || decoded.reason !== 'schema-registry-unavailable') return decoded;
       logger.warn({ source: `${source.topic}/${source.partition}/${source.offset}`, detail: decoded.detail, retryInMs: waitMs }, 'schema registry unavailable; the event waits');
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, waitMs);
-        signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+        const onAbort = () => (clearTimeout(timer), reject(signal.reason));
+        const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), waitMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   };

@@ -35,6 +35,25 @@ describe('dispatcher', () => {
     assert.equal(peak.get('fast'), 5);
   });
 
+  it('drops jobs whose record moved away before they run: waiting timers and queue places go', async () => {
+    const dispatcher = createDispatcher({ limitFor: () => ({ maxInFlight: 1 }) });
+    const controller = new AbortController();
+    const ran: string[] = [];
+    let release!: () => void;
+    dispatcher.submit({ subscriptionId: 's', dueAt: 0, signal: controller.signal, run: () => new Promise<void>((resolve) => (ran.push('running'), (release = resolve))) });
+    dispatcher.submit({ subscriptionId: 's', dueAt: 0, signal: controller.signal, run: async () => void ran.push('queued') });
+    dispatcher.submit({ subscriptionId: 's', dueAt: Date.now() + 60_000, signal: controller.signal, run: async () => void ran.push('waiting') });
+    await tick(5);
+    assert.equal(dispatcher.pending, 3);
+    controller.abort();
+    assert.equal(dispatcher.pending, 1, 'only the running job is left');
+    release();
+    await tick(5);
+    assert.equal(dispatcher.pending, 0);
+    assert.deepEqual(ran, ['running'], 'the queued and the waiting job never ran');
+    assert.equal(await dispatcher.drain(100), true, 'no timer was left behind');
+  });
+
   it('never starts a job before it is due', async () => {
     const dispatcher = createDispatcher({ limitFor: () => ({ maxInFlight: 10 }) });
     const started: number[] = [];

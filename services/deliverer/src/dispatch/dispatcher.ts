@@ -44,6 +44,8 @@ export function createDispatcher(options: {
   const timers = new Set<NodeJS.Timeout>();
   // Kept across idle periods so a lane that empties and refills cannot burst past its rate.
   const buckets = new Map<string, TokenBucket>();
+  /** Removes a job's abort listener when it starts. */
+  const detach = new Map<Job, () => void>();
   let pending = 0;
   let running = 0;
   let closed = false;
@@ -80,6 +82,8 @@ export function createDispatcher(options: {
         return;
       }
       const job = lane.queue.shift()!;
+      detach.get(job)?.();
+      detach.delete(job);
       lane.running++;
       running++;
       void job
@@ -109,26 +113,30 @@ export function createDispatcher(options: {
       let waiting: NodeJS.Timeout | undefined;
       // A job whose record moved to another instance is dropped before it runs: its timer
       // cleared, its queue place given up. One already running finishes; its result is ignored.
-      job.signal?.addEventListener(
-        'abort',
-        () => {
-          if (waiting) {
-            clearTimeout(waiting);
-            timers.delete(waiting);
-            waiting = undefined;
-            pending--;
-            return;
-          }
-          const lane = lanes.get(job.subscriptionId);
-          const index = lane?.queue.indexOf(job) ?? -1;
-          if (lane && index >= 0) {
-            lane.queue.splice(index, 1);
-            pending--;
-            if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(job.subscriptionId);
-          }
-        },
-        { once: true },
-      );
+      const onAbort = () => {
+        if (waiting) {
+          clearTimeout(waiting);
+          timers.delete(waiting);
+          waiting = undefined;
+          pending--;
+          detach.delete(job);
+          return;
+        }
+        const lane = lanes.get(job.subscriptionId);
+        const index = lane?.queue.indexOf(job) ?? -1;
+        if (lane && index >= 0) {
+          lane.queue.splice(index, 1);
+          pending--;
+          detach.delete(job);
+          if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(job.subscriptionId);
+        }
+      };
+      if (job.signal) {
+        job.signal.addEventListener('abort', onAbort, { once: true });
+        // Once running, the job is past dropping: the listener goes (a partition's signal lives long).
+        const { signal } = job;
+        detach.set(job, () => signal.removeEventListener('abort', onAbort));
+      }
       // Timers run on a monotonic clock and may fire a millisecond before the wall-clock due
       // time; a retry must never start early, so check again and wait out the rest.
       const waitUntilDue = () => {
