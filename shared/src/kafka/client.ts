@@ -1,8 +1,9 @@
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../config/base.ts';
 import type { Logger } from '../logging.ts';
+import { kafkaLogLevel, type KafkaLogLevel } from './log-level.ts';
 
-const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'info',
@@ -18,13 +19,15 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientId = conf
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     ssl: config.ssl,
-    // KafkaJS's INFO is chatty (every join and commit); hookrail logs what matters itself.
-    logLevel: logLevel.WARN,
+    // KafkaJS's INFO is chatty (every join and commit): passed on, at debug, only when the
+    // service logs at debug.
+    logLevel: kafkaLogger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
     logCreator:
       () =>
       ({ level, namespace, log }: LogEntry) => {
         const { message, ...extra } = log;
-        kafkaLogger[LEVEL_NAMES[level] ?? 'info']({ namespace, ...extra }, message);
+        const pinoLevel = kafkaLogLevel({ level: LEVEL_NAMES[level] ?? 'info', namespace, message, extra });
+        kafkaLogger[pinoLevel]({ namespace, ...extra }, message);
       },
     retry: { initialRetryTime: 200, retries: 10 },
   };
