@@ -75,6 +75,19 @@ describe('hookrail, the first hour', () => {
     clean(result);
   });
 
+  it('a service with no broker to reach says so in one fatal line, within 10 s, and exits 1', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const deliverer = startService('deliverer', { HOOKRAIL_TOPIC_PREFIX: prefix, HOOKRAIL_KAFKA_BROKERS: `127.0.0.1:${port}` });
+    assert.equal(await deliverer.exited, 1);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(deliverer.logs.filter((line) => line.level !== 'info').map((line) => [line.level, line.msg]), [
+      ['fatal', `cannot reach Kafka: tried 127.0.0.1:${port} (connection refused: nothing listens there). Check that the broker is up and HOOKRAIL_KAFKA_BROKERS names it.`],
+    ]);
+    assert.ok(!deliverer.logs.some((line) => 'stack' in line || 'err' in line), 'no stack trace');
+    assert.deepEqual(deliverer.stderr, []);
+  });
+
   it('says how to configure the brokers when none are, and exits 2', () => {
     const result = hookrail(['subscriptions', 'list'], { HOOKRAIL_KAFKA_BROKERS: '' });
     assert.equal(result.code, 2);

@@ -1,6 +1,5 @@
-import { createKafka, createLogger, loadConfig, topicNames, type TopicNames } from '@hookrail/shared';
+import { createKafka, createLogger, loadConfig, topicNames, unreachableBrokers, unreachableMessage, type TopicNames } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
-import { unreachableBrokers } from './broker-probe.ts';
 import { cliConfigSchema, cliEnv, type CliConfig } from './config.ts';
 import { CLI_EXIT, CliError } from './errors.ts';
 
@@ -41,9 +40,8 @@ export async function connectedContext(options: GlobalOptions): Promise<CliConte
   const brokers = context.config.kafka.brokers;
   const failures = await unreachableBrokers(brokers);
   if (failures) {
-    const tried = failures.map((f) => `${f.broker} (${f.reason})`).join(', ');
     throw new CliError(
-      `cannot reach Kafka: tried ${tried}. Start a broker (npm run kafka -- start) or point hookrail at yours with HOOKRAIL_KAFKA_BROKERS=host:port or --brokers`,
+      unreachableMessage(failures, 'Start a broker (npm run kafka -- start) or point hookrail at yours with HOOKRAIL_KAFKA_BROKERS=host:port or --brokers'),
       CLI_EXIT.unreachable,
     );
   }

@@ -25,9 +25,10 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientId = conf
     logCreator:
       () =>
       ({ level, namespace, log }: LogEntry) => {
-        const { message, ...extra } = log;
+        const { message, stack, ...extra } = log;
         const pinoLevel = kafkaLogLevel({ level: LEVEL_NAMES[level] ?? 'info', namespace, message, extra });
-        kafkaLogger[pinoLevel]({ namespace, ...extra }, message);
+        // KafkaJS attaches the stack of a refused connection: noise except when debugging.
+        kafkaLogger[pinoLevel]({ namespace, ...extra, ...(pinoLevel === 'debug' && stack ? { stack } : {}) }, message);
       },
     retry: { initialRetryTime: 200, retries: 10 },
   };

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { Logger } from '../logging.ts';
 
 /** Why one bootstrap server could not be reached, in words. */
 export interface ProbeFailure {
@@ -44,4 +45,21 @@ function probe(broker: string, timeoutMs: number): Promise<ProbeFailure | undefi
 export async function unreachableBrokers(brokers: readonly string[], timeoutMs = 5_000): Promise<ProbeFailure[] | undefined> {
   const failures = await Promise.all(brokers.map((broker) => probe(broker, timeoutMs)));
   return failures.every((failure) => failure !== undefined) ? (failures as ProbeFailure[]) : undefined;
+}
+
+/** One line: the addresses tried, why each failed, and how to point hookrail elsewhere. */
+export function unreachableMessage(failures: readonly ProbeFailure[], how: string): string {
+  return `cannot reach Kafka: tried ${failures.map((f) => `${f.broker} (${f.reason})`).join(', ')}. ${how}`;
+}
+
+/**
+ * For a service's start-up: when no bootstrap server answers, one fatal log line (no stack)
+ * and exit 1 within seconds, instead of KafkaJS's minutes of retries ending in a stack trace.
+ * The orchestrator restarts the service; it starts once the broker is there.
+ */
+export async function exitUnlessBrokerReachable(brokers: readonly string[], logger: Logger): Promise<void> {
+  const failures = await unreachableBrokers(brokers);
+  if (!failures) return;
+  logger.fatal({ brokers }, unreachableMessage(failures, 'Check that the broker is up and HOOKRAIL_KAFKA_BROKERS names it.'));
+  process.exit(1);
 }
