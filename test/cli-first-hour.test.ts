@@ -88,6 +88,12 @@ describe('hookrail, the first hour', () => {
     assert.deepEqual(deliverer.stderr, []);
   });
 
+  it('a deliverer refuses a misspelt HOOKRAIL_HTTP_ALLOW at start-up with exit 2', async () => {
+    const deliverer = startService('deliverer', { HOOKRAIL_TOPIC_PREFIX: prefix, HOOKRAIL_HTTP_ALLOW: 'lo0pback' });
+    assert.equal(await deliverer.exited, 2);
+    assert.match(deliverer.stderr.join('\n'), /deliverer\.http\.allow: expected loopback, private, .* \(from HOOKRAIL_HTTP_ALLOW="lo0pback"\)/);
+  });
+
   it('says how to configure the brokers when none are, and exits 2', () => {
     const result = hookrail(['subscriptions', 'list'], { HOOKRAIL_KAFKA_BROKERS: '' });
     assert.equal(result.code, 2);

@@ -120,5 +120,17 @@ describe('the README\'s "Using it" commands', () => {
     }
     assert.match(secret, /^whsec_/);
     await eventually(() => ([...rejected].every((id) => receiver.delivered.has(id)) ? true : undefined), 60_000, 'the replayed deliveries');
+
+    // Quiet logs: nothing at error in normal operation (KafkaJS's retried CONCURRENT_TRANSACTIONS
+    // answers are debug), and each dead letter a warn line naming subscription, delivery and reason.
+    const [router, deliverer] = services as [RunningProcess, RunningProcess];
+    for (const service of services) {
+      assert.deepEqual(service.logs.filter((line) => line.level === 'error' || line.level === 'fatal').map((line) => line.msg), []);
+      assert.deepEqual(service.stderr, []);
+    }
+    assert.ok(!router.logs.some((line) => /partitioner/.test(String(line.msg))));
+    const deadLetters = deliverer.logs.filter((line) => line.level === 'warn' && String(line.msg).startsWith('dead-lettered'));
+    assert.deepEqual(deadLetters.map((line) => line.deliveryId).sort(), [...rejected].sort());
+    assert.ok(deadLetters.every((line) => line.subscriptionId === 'warehouse-orders' && /422/.test(String(line.reason))), JSON.stringify(deadLetters[0]));
   });
 });
