@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --disable-warning=TimeoutNegativeWarning
 import { Command } from 'commander';
 import { dlqCommand } from './commands/dlq.ts';
 import { eventsCommand } from './commands/events.ts';
