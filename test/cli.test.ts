@@ -30,12 +30,12 @@ describe('hookrail CLI', () => {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
-  /** Consumer groups the CLI could have left: its throwaway readers and any under the prefix. */
+  /** Consumer groups the CLI could have left: its throwaway readers (cli-reader-…) and any under the prefix. */
   const cliGroups = async () => {
     const admin = kafka.admin();
     await admin.connect();
     const { groups } = await admin.listGroups().finally(() => admin.disconnect());
-    return groups.map((g) => g.groupId).filter((id) => id.startsWith('hookrail-cli-read-') || id.startsWith(prefix)).sort();
+    return groups.map((g) => g.groupId).filter((id) => id.startsWith('cli-reader-') || id.startsWith(prefix)).sort();
   };
 
   before(async () => {

@@ -8,7 +8,8 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
  * commits, and is deleted afterwards.
  */
 export async function readWholeTopic(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void): Promise<void> {
-  const groupId = `hookrail-cli-read-${randomUUID()}`;
+  // Not "<prefix>-…": the monitor would take it for one of hookrail's own groups.
+  const groupId = `cli-reader-${randomUUID()}`;
   try {
     await readToEnd({
       kafka,
