@@ -1,20 +1,15 @@
-import { byTopic, deliveryHeaders, ensureTopics, H, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { H } from '@hookrail/shared';
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connectedContext, type CliContext, type GlobalOptions } from '../context.ts';
 import { deadLetterOf, type DeadLetter } from '../dlq/dead-letter.ts';
 import { ERROR_CLASSES, matchesFilter, type DeadLetterFilter } from '../dlq/filter.ts';
-import { progressBar, waitBeforeNext } from '../dlq/pace.ts';
+import { progressBar } from '../dlq/pace.ts';
 import { readWholeTopic } from '../dlq/read-topic.ts';
-import { markRecord, readReplayLog, replayLogSpec, replayLogTopic, type ReplayMark } from '../dlq/replay-log.ts';
+import { readReplayLog, replayLogTopic, type ReplayMark } from '../dlq/replay-log.ts';
+import { selectForReplay, sendBack } from '../dlq/replay.ts';
 import { examples } from '../help.ts';
 import { collect, oneOf, positiveNumber, timeArgument, wholeNumber } from '../options.ts';
 import { table } from '../output.ts';
-
-/** The header linking a replayed delivery to the dead letter it came from. */
-export const REPLAY_OF_HEADER = 'hookrail-replay-of';
-
 
 function withFilters(command: Command): Command {
   return command
@@ -26,7 +21,6 @@ function withFilters(command: Command): Command {
     .option('--until <time>', 'dead-lettered before: the same forms', timeArgument())
     .option('--delivery-id <id>', 'only these deliveries (repeatable, or comma-separated)', collect);
 }
-
 
 async function readDeadLetters(context: CliContext): Promise<{ letters: DeadLetter[]; marks: Map<string, ReplayMark> }> {
   const letters: DeadLetter[] = [];
@@ -86,63 +80,21 @@ export function dlqCommand(program: Command): void {
     .addHelpText('after', examples('hookrail dlq replay --dry-run', 'hookrail dlq replay --subscription billing --status 422 --since -2h', 'hookrail dlq replay --delivery-id 9f0c…,a1b2… --again', 'hookrail dlq replay --rate 20'))
     .action(async (options: DeadLetterFilter & { dryRun?: boolean; again?: boolean; rate: number }) => {
       const context = await connectedContext(program.opts<GlobalOptions>());
-      const { kafka, topics, config } = context;
       const { letters, marks } = await readDeadLetters(context);
       const matching = letters.filter((letter) => matchesFilter(letter, options));
-      const unreadable = matching.filter((l) => typeof l.delivery === 'string');
-      const before = matching.filter((l) => typeof l.delivery !== 'string' && marks.has(l.key));
-      const chosen = matching.filter((l) => typeof l.delivery !== 'string' && (options.again || !marks.has(l.key)));
+      const { chosen, alreadyReplayed, unreadable } = selectForReplay(matching, marks, options.again === true);
       const notes = [
-        before.length && !options.again ? `${before.length} already replayed, skipped (--again to send them again)` : '',
-        unreadable.length ? `${unreadable.length} not a delivery record, skipped` : '',
+        alreadyReplayed ? `${alreadyReplayed} already replayed, skipped (--again to send them again)` : '',
+        unreadable ? `${unreadable} not a delivery record, skipped` : '',
       ].filter(Boolean);
       const summary = (verb: string, count: number) => `${verb} ${count} dead letter(s)${notes.length ? `; ${notes.join('; ')}` : ''}`;
-      if (options.dryRun || chosen.length === 0) {
-        console.log(summary(options.dryRun ? 'would replay' : 'replayed', chosen.length));
-        return;
-      }
-
-      const admin = kafka.admin();
-      await admin.connect();
-      await ensureTopics(admin, [replayLogSpec(config)], { create: true }).finally(() => admin.disconnect());
-      const logTopic = replayLogTopic(config.topics.prefix);
-      const producer = kafka.producer({ transactionalId: `${config.topics.prefix}-dlq-replay-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      const progress = process.stderr.isTTY ? (done: number) => process.stderr.write(`\r${progressBar(done, chosen.length)}`) : () => {};
-      const chunk = Math.max(1, Math.min(500, Math.floor(options.rate)));
-      const startedAt = Date.now();
-      let sent = 0;
-      try {
-        for (let from = 0; from < chosen.length; from += chunk) {
-          await sleep(waitBeforeNext(sent, options.rate, startedAt, Date.now()));
-          const out: OutgoingRecord[] = [];
-          for (const letter of chosen.slice(from, from + chunk)) {
-            const delivery = letter.delivery as Delivery;
-            const fresh: Delivery = { ...delivery, attempt: 0 };
-            delete fresh.firstAttemptAt;
-            delete fresh.notBefore;
-            delete fresh.rung;
-            const tierTopic = topics.tier(delivery.tier);
-            const headers = { ...deliveryHeaders(fresh), [REPLAY_OF_HEADER]: `${topics.dlq}/${letter.key}` };
-            out.push({ topic: tierTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers } });
-            out.push({ topic: logTopic, message: markRecord(letter, marks.get(letter.key), tierTopic, Date.now()) });
-          }
-          // The deliveries and their marks in one transaction: never sent without a mark, never marked unsent.
-          const transaction = await producer.transaction();
-          try {
-            await transaction.sendBatch({ topicMessages: byTopic(out) });
-            await transaction.commit();
-          } catch (error) {
-            await transaction.abort();
-            throw error;
-          }
-          sent += out.length / 2;
-          progress(sent);
-        }
-      } finally {
-        if (process.stderr.isTTY) process.stderr.write('\n');
-        await producer.disconnect();
-      }
+      if (options.dryRun) return console.log(summary('would replay', chosen.length));
+      const onTerminal = process.stderr.isTTY === true;
+      const sent = await sendBack(context, chosen, marks, {
+        perSecond: options.rate,
+        onProgress: (done) => onTerminal && process.stderr.write(`\r${progressBar(done, chosen.length)}`),
+      });
+      if (onTerminal && sent > 0) process.stderr.write('\n');
       console.log(summary('replayed', sent));
     });
 }
