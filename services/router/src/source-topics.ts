@@ -2,39 +2,47 @@ import type { ServiceContext } from '@hookrail/shared';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterConfig } from './config.ts';
 
-/** The named source topics the broker does not have. */
-export function missingTopics(wanted: readonly string[], existing: readonly string[]): string[] {
+/**
+ * What keeps the router from reading its sources, in words, or undefined: a named source
+ * topic the broker does not have, or a pattern no topic matches (KafkaJS resolves a pattern
+ * once, when it subscribes).
+ */
+export function sourceTopicsProblem(router: Pick<RouterConfig['router'], 'sourceTopics' | 'sourcePattern'>, existing: readonly string[]): string | undefined {
   const present = new Set(existing);
-  return wanted.filter((topic) => !present.has(topic));
+  const missing = router.sourceTopics.filter((topic) => !present.has(topic));
+  if (missing.length > 0) {
+    const them = missing.length > 1 ? 'them' : 'it';
+    return `source topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found: create ${them} with "hookrail topics create --source ${missing.join(' ')}" (or ask the upstream team); waiting, not ready`;
+  }
+  if (router.sourcePattern !== undefined) {
+    const pattern = new RegExp(router.sourcePattern);
+    if (!existing.some((topic) => pattern.test(topic))) {
+      return `no topic matches the source pattern /${router.sourcePattern}/ (HOOKRAIL_ROUTER_SOURCE_PATTERN): create one with "hookrail topics create --source NAME"; waiting, not ready`;
+    }
+  }
+  return undefined;
 }
 
 /**
- * Waits, not ready, until every source topic named in HOOKRAIL_ROUTER_SOURCE_TOPICS exists,
- * saying which are missing and how to create them (the broker may not create topics on first
- * use, and KafkaJS would only say "This server does not host this topic-partition"). A router
- * deployed before its upstream topics starts routing as soon as they are created.
+ * Waits, not ready, until the router's sources exist, saying what is missing and how to
+ * create it (the broker may not create topics on first use, and KafkaJS would only say
+ * "This server does not host this topic-partition"). A router deployed before its upstream
+ * topics starts routing as soon as they are created.
  */
 export async function waitForSourceTopics(context: ServiceContext<RouterConfig>, pollMs = 2_000): Promise<void> {
   const { kafka, logger, config } = context;
-  const wanted = config.router.sourceTopics;
-  if (wanted.length === 0) return;
   const admin = kafka.admin();
   await admin.connect();
   try {
-    let reported = '';
+    let reported: string | undefined;
     for (;;) {
-      const missing = missingTopics(wanted, await admin.listTopics());
-      if (missing.length === 0) break;
-      if (missing.join(',') !== reported) {
-        reported = missing.join(',');
-        logger.error(
-          { missing },
-          `source topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found: create ${missing.length > 1 ? 'them' : 'it'} with "hookrail topics create --source ${missing.join(' ')}" (or ask the upstream team); waiting, not ready`,
-        );
-      }
+      const problem = sourceTopicsProblem(config.router, await admin.listTopics());
+      if (problem === undefined) break;
+      if (problem !== reported) logger.error(problem);
+      reported = problem;
       await sleep(pollMs);
     }
-    if (reported) logger.info({ topics: wanted }, 'source topics found');
+    if (reported !== undefined) logger.info('source topics found');
   } finally {
     await admin.disconnect();
   }
