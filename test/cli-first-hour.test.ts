@@ -183,6 +183,12 @@ describe('hookrail, the first hour', () => {
     assert.equal(hookrail(['subscriptions', 'apply', 'missing.yaml']).code, 2);
   });
 
+  it('runs as `npx hookrail` in the repo (the workspace bin)', () => {
+    const result = spawnSync('npx', ['--no', 'hookrail', 'secrets', 'generate'], { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? folder } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^whsec_[A-Za-z0-9+/]{43}=\n$/);
+  });
+
   it('resolves relative paths from the folder `npm run hookrail` was typed in', () => {
     writeFileSync(join(folder, 'here.yaml'), 'subscriptions: []\n');
     const result = spawnSync(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), 'subscriptions', 'apply', 'here.yaml', '--dry-run'], {
