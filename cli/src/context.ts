@@ -17,8 +17,8 @@ export interface GlobalOptions {
 }
 
 /**
- * Config (file, env, flags) and a Kafka client. KafkaJS's own log lines go to stderr, and
- * only from HOOKRAIL_LOG_LEVEL=warn or more verbose: a command's output is its own.
+ * Config (file, env, flags) and a Kafka client. KafkaJS's own log lines go to stderr, and only
+ * when HOOKRAIL_LOG_LEVEL asks for them: a command's stdout is its own output.
  */
 export function cliContext(options: GlobalOptions): CliContext {
   const overrides: Record<string, unknown> = {};
@@ -26,7 +26,7 @@ export function cliContext(options: GlobalOptions): CliContext {
   if (options.prefix) overrides['topics.prefix'] = options.prefix;
   const config = loadConfig(cliConfigSchema, { envMap: cliEnv, file: options.config, overrides });
   const logger = createLogger('cli', process.env.HOOKRAIL_LOG_LEVEL || 'silent', process.stderr);
-  // Fewer retries than the services: a person is waiting, and a failure is printed in words.
+  // A shorter request timeout than the services': a person is waiting for the answer.
   const kafka = createKafka({ ...config.kafka, requestTimeoutMs: Math.min(config.kafka.requestTimeoutMs, 10_000) }, logger, 'hookrail-cli');
   return { config, kafka, topics: topicNames(config.topics.prefix) };
 }
