@@ -34,7 +34,9 @@ FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="hookrail" \
       org.opencontainers.image.description="Reliable webhook delivery on Apache Kafka" \
       org.opencontainers.image.licenses="Apache-2.0"
+# NODE_OPTIONS: KafkaJS 2.2.4 sets negative timers (harmless); Node 22+ warns on each one.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning \
     HOOKRAIL_OPS_PORT=8080
 WORKDIR /app
 

@@ -1,7 +1,8 @@
 // `npm run demo`: a working hookrail on this machine. Starts the broker, creates the topics,
 // applies two subscriptions, starts the router, deliverer and monitor as their own
 // processes, two receivers (one healthy, one flaky) and an event producer, and shows what
-// happens live: delivered, retried, dead-lettered. Ctrl-C stops everything cleanly.
+// happens live, in events per subscription: delivered, retrying, dead-lettered, pending.
+// Ctrl-C stops everything cleanly.
 //   DEMO_SECONDS=60 npm run demo      stops by itself after a minute
 //   DEMO_RATE=20 npm run demo         events per second (default 10)
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -11,12 +12,14 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTally, tallyTable, type Outcome } from './demo/tally.ts';
 import {
   baseConfigSchema,
   createKafka,
   createLogger,
   ensureTopics,
   hookrailTopicSpecs,
+  matchSubscriptions,
   parseSubscriptionsYaml,
   publishSubscriptions,
   topicNames,
@@ -92,7 +95,8 @@ const subscriptionsYaml = `subscriptions:
 writeFileSync(join(demoDir, 'subscriptions.yaml'), subscriptionsYaml);
 const producer = kafka.producer({ idempotent: true });
 await producer.connect();
-await publishSubscriptions(producer, topics.subscriptions, parseSubscriptionsYaml(subscriptionsYaml));
+const subscriptions = parseSubscriptionsYaml(subscriptionsYaml);
+await publishSubscriptions(producer, topics.subscriptions, subscriptions);
 
 // 4. The services, each its own process, logs in .demo/logs/.
 const env = {
@@ -118,7 +122,9 @@ for (const [index, name] of (['router', 'deliverer', 'monitor'] as const).entrie
   });
   services.push({ name, child, port });
 }
-say(`services: router :8081, deliverer :8082, monitor :8083 (/healthz /readyz /metrics; monitor /status); logs in .demo/logs/`);
+const statusPage = `http://127.0.0.1:${services[2]!.port}/`;
+say(`services: router :8081, deliverer :8082, monitor :8083 (/healthz /readyz /metrics); logs in .demo/logs/`);
+say(`status page: ${statusPage}`);
 for (const service of services) {
   for (let i = 0; ; i++) {
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`).then((r) => r.ok, () => false);
@@ -130,7 +136,7 @@ for (const service of services) {
 }
 
 // 5. Watch the delivery log; produce events at the chosen rate.
-const outcomes = new Map<string, { delivered: number; retry: number; dead: number }>();
+const tally = createTally();
 // Not under the demo prefix, and never committing: the monitor lists only hookrail groups.
 const watcher = kafka.consumer({ groupId: `demo-viewer-${randomUUID()}`, maxWaitTimeInMs: 200 });
 await watcher.connect();
@@ -138,41 +144,56 @@ await watcher.subscribe({ topic: topics.attempts, fromBeginning: false });
 await watcher.run({
   autoCommit: false,
   eachMessage: async ({ message }) => {
-    const entry = JSON.parse(message.value!.toString()) as { subscriptionId: string; outcome: 'delivered' | 'retry' | 'dead-letter' };
-    const counts = outcomes.get(entry.subscriptionId) ?? { delivered: 0, retry: 0, dead: 0 };
-    if (entry.outcome === 'delivered') counts.delivered++;
-    else if (entry.outcome === 'retry') counts.retry++;
-    else counts.dead++;
-    outcomes.set(entry.subscriptionId, counts);
+    tally.record(JSON.parse(message.value!.toString()) as { subscriptionId: string; deliveryId: string; outcome: Outcome });
   },
 });
 
 let sent = 0;
+/** Events sent per subscription: what the router fans out to it. */
+const expected = new Map<string, number>();
 const types = ['order.created', 'order.paid', 'customer.updated'];
 const producing = setInterval(() => {
   const messages = Array.from({ length: rate }, () => {
     const id = randomUUID();
-    return { key: id, value: JSON.stringify({ id, type: types[sent++ % types.length], time: new Date().toISOString(), data: { amount: 42 } }) };
+    const type = types[sent++ % types.length]!;
+    for (const s of matchSubscriptions(subscriptions, { type, topic: sourceTopic })) expected.set(s.id, (expected.get(s.id) ?? 0) + 1);
+    return { key: id, value: JSON.stringify({ id, type, time: new Date().toISOString(), data: { amount: 42 } }) };
   });
   void producer.send({ topic: sourceTopic, messages });
 }, 1_000);
 
 const started = Date.now();
+const rows = () =>
+  tallyTable(
+    [['warehouse', 1, 'healthy'], ['partner-crm', 2, 'flaky 30%/5%']].map(([id, tier, receiver]) => ({
+      id: String(id),
+      tier: Number(tier),
+      receiver: String(receiver),
+      counts: tally.counts(String(id), expected.get(String(id)) ?? 0),
+    })),
+  );
+let headerPrinted = false;
 const draw = () => {
-  const lines = [
-    `hookrail demo — ${Math.round((Date.now() - started) / 1_000)} s — ${sent} events produced to ${sourceTopic} (Ctrl-C to stop)`,
-    '',
-    'subscription   tier  receiver         delivered   retried   dead-lettered',
-    ...[['warehouse', 1, 'healthy'], ['partner-crm', 2, 'flaky 30%/5%']].map(([id, tier, kind]) => {
-      const c = outcomes.get(String(id)) ?? { delivered: 0, retry: 0, dead: 0 };
-      return `${String(id).padEnd(15)}${String(tier).padEnd(6)}${String(kind).padEnd(17)}${String(c.delivered).padStart(9)}${String(c.retry).padStart(10)}${String(c.dead).padStart(16)}`;
-    }),
-    '',
-    `receivers: healthy ${healthyCounts.ok} ok; flaky ${flakyCounts.ok} ok / ${flakyCounts.failed} failed`,
-    `try: npm run hookrail -- --prefix ${prefix} --brokers ${brokers} dlq inspect`,
-  ];
-  if (process.stdout.isTTY) process.stdout.write(`\x1b[2J\x1b[H${lines.join('\n')}\n`);
-  else say(lines[0] + ' | ' + lines.slice(3, 5).join(' | '));
+  const elapsed = `${Math.round((Date.now() - started) / 1_000)} s`;
+  if (process.stdout.isTTY) {
+    const lines = [
+      `hookrail demo — ${elapsed} — ${sent} events produced to ${sourceTopic} (Ctrl-C to stop)`,
+      '',
+      'events per subscription:',
+      ...rows(),
+      '',
+      `receivers: healthy ${healthyCounts.ok} ok; flaky ${flakyCounts.ok} ok / ${flakyCounts.failed} failed`,
+      `status page: ${statusPage}`,
+      `try: npm run hookrail -- --prefix ${prefix} --brokers ${brokers} dlq inspect`,
+    ];
+    process.stdout.write(`\x1b[2J\x1b[H${lines.join('\n')}\n`);
+    return;
+  }
+  // Piped: the header row once, then a block of rows per tick, each prefixed with the time.
+  const [header, ...body] = rows();
+  if (!headerPrinted) say(`${'time'.padEnd(8)}${'sent'.padStart(7)}  ${header}`);
+  headerPrinted = true;
+  for (const row of body) say(`${elapsed.padEnd(8)}${String(sent).padStart(7)}  ${row}`);
 };
 const drawing = setInterval(draw, process.stdout.isTTY ? 1_000 : 5_000);
 
@@ -183,6 +204,7 @@ const stop = async () => {
   clearInterval(producing);
   clearInterval(drawing);
   draw();
+  say(`status page: ${statusPage}`);
   say('\nstopping: SIGTERM to the services …');
   for (const service of services) service.child.kill('SIGTERM');
   const codes = await Promise.all(services.map((s) => new Promise<number | null>((resolve) => (s.child.exitCode !== null ? resolve(s.child.exitCode) : s.child.once('exit', resolve)))));

@@ -9,7 +9,8 @@
 #                    background and wait until it serves requests; prints the bootstrap
 #                    address (e.g. 127.0.0.1:9092) as the LAST line on stdout. Idempotent.
 #   stop             SIGTERM, wait up to KAFKA_STOP_TIMEOUT (30s), then SIGKILL. Exit 0 if not running.
-#   status           "running pid=N address=HOST:PORT" (exit 0) or "stopped" (exit 3)
+#   status           "running pid=N address=HOST:PORT home=DIR" (exit 0) or "stopped" (exit 3),
+#                    naming any other broker running on this machine (its address and home)
 #   logs [-n N] [--no-follow]
 #                    tail the broker log (follows by default)
 #   reset            stop, then delete data, logs and rendered config (keeps the jars)
@@ -22,8 +23,9 @@
 # Environment:
 #   KAFKA_HOME_DIR          data/log/pid folder (default <repo>/.kafka); a second broker
 #                           needs its own KAFKA_HOME_DIR and ports
-#   KAFKA_PORT              PLAINTEXT port on 127.0.0.1 (default 9092)
-#   KAFKA_CONTROLLER_PORT   CONTROLLER port on 127.0.0.1 (default 9093)
+#   KAFKA_PORT              PLAINTEXT port on 127.0.0.1 (default: the port this home's broker
+#                           was last started with, else 9092)
+#   KAFKA_CONTROLLER_PORT   CONTROLLER port on 127.0.0.1 (default: likewise, else 9093)
 #   KAFKA_LIB_DIR           jar folder (default <repo>/.kafka/lib, shared by all brokers)
 #   KAFKA_START_TIMEOUT     seconds `start` waits for readiness (default 90)
 #   KAFKA_STOP_TIMEOUT      seconds `stop` waits after SIGTERM (default 30)
@@ -39,8 +41,14 @@ POM="$CONF_SRC_DIR/pom.xml"
 
 HOME_DIR="${KAFKA_HOME_DIR:-$REPO_ROOT/.kafka}"
 LIB_DIR="${KAFKA_LIB_DIR:-$REPO_ROOT/.kafka/lib}"
-PORT="${KAFKA_PORT:-9092}"
-CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+# The ports a home's broker was started with (written by `start`): status, stop and address
+# find it again without KAFKA_PORT being repeated.
+PORTS_FILE="$HOME_DIR/ports"
+remembered_port() { [[ -f "$PORTS_FILE" ]] && sed -n "s/^$1=\([0-9]*\)$/\1/p" "$PORTS_FILE" | head -n1; }
+PORT="${KAFKA_PORT:-$(remembered_port KAFKA_PORT || true)}"
+PORT="${PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$(remembered_port KAFKA_CONTROLLER_PORT || true)}"
+CONTROLLER_PORT="${CONTROLLER_PORT:-9093}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
@@ -236,6 +244,7 @@ cmd_start() {
 
   render_config
   format_storage_if_needed
+  printf 'KAFKA_PORT=%s\nKAFKA_CONTROLLER_PORT=%s\n' "$PORT" "$CONTROLLER_PORT" >"$PORTS_FILE"
 
   local t0=$SECONDS
   rm -f "$PID_FILE"
@@ -288,18 +297,42 @@ cmd_stop() {
   log "stopped"
 }
 
+# Every kafka.Kafka process on this machine started by this script (any home):
+# "pid address home" per line.
+all_brokers() {
+  local dir cmdline config port
+  for dir in /proc/[0-9]*; do
+    cmdline="$( { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null)" || continue
+    [[ "$cmdline" == *" kafka.Kafka "* ]] || continue
+    config="${cmdline##* kafka.Kafka }"
+    config="${config%% *}"
+    port="$(sed -n 's|^listeners=PLAINTEXT://[^:]*:\([0-9]*\).*|\1|p' "$config" 2>/dev/null | head -n1)"
+    echo "${dir#/proc/} $HOST:${port:-?} $(dirname "$config")"
+  done
+}
+
 cmd_status() {
-  local pid
+  local pid others
   pid="$(running_pid)"
   if [[ -n "$pid" ]]; then
     if port_open "$PORT"; then
-      echo "running pid=$pid address=$ADDRESS"
+      echo "running pid=$pid address=$ADDRESS home=$HOME_DIR"
     else
-      echo "running pid=$pid address=$ADDRESS (not accepting connections yet)"
+      echo "running pid=$pid address=$ADDRESS home=$HOME_DIR (not accepting connections yet)"
     fi
     return 0
   fi
-  echo "stopped"
+  others="$(all_brokers)"
+  if [[ -n "$others" ]]; then
+    echo "stopped (no broker from $HOME_DIR); other brokers on this machine:"
+    while read -r other_pid other_address other_home; do
+      echo "  pid=$other_pid address=$other_address home=$other_home (KAFKA_HOME_DIR=$other_home to manage it)"
+    done <<<"$others"
+  elif port_open "$PORT"; then
+    echo "stopped (no broker from $HOME_DIR; but something else listens on $ADDRESS)"
+  else
+    echo "stopped"
+  fi
   return 3
 }
 
@@ -319,7 +352,7 @@ cmd_logs() {
 cmd_reset() {
   cmd_stop
   # Only what this script creates: never rm -rf an arbitrary KAFKA_HOME_DIR.
-  rm -rf "$DATA_DIR" "$LOG_DIR" "$CONFIG" "$PROBE_CONFIG" "$PID_FILE"
+  rm -rf "$DATA_DIR" "$LOG_DIR" "$CONFIG" "$PROBE_CONFIG" "$PID_FILE" "$PORTS_FILE"
   rmdir "$HOME_DIR" 2>/dev/null || true
   log "reset $HOME_DIR (jars kept in $LIB_DIR)"
 }

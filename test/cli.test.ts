@@ -24,9 +24,18 @@ describe('hookrail CLI', () => {
   const hookrail = (...args: string[]) => {
     const result = spawnSync(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), '--brokers', testBrokers().join(','), '--prefix', prefix, ...args], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
+      // The deliverers' policy for a receiver on loopback: apply checks URLs against it.
+      env: { PATH: process.env.PATH ?? '', HOOKRAIL_HTTP_REQUIRE_HTTPS: 'false', HOOKRAIL_HTTP_ALLOW: 'loopback' },
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  /** Consumer groups the CLI could have left: its throwaway readers (cli-reader-…) and any under the prefix. */
+  const cliGroups = async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.listGroups().finally(() => admin.disconnect());
+    return groups.map((g) => g.groupId).filter((id) => id.startsWith('cli-reader-') || id.startsWith(prefix)).sort();
   };
 
   before(async () => {
@@ -94,12 +103,29 @@ describe('hookrail CLI', () => {
     assert.match(table.stdout, /3 dead letter\(s\) shown/);
 
     accepting = true; // the receiver's bug is fixed: replay
+    const groupsBefore = await cliGroups();
     const dry = hookrail('dlq', 'replay', '--dry-run');
-    assert.match(dry.stdout, /would replay 3 dead letter\(s\)/);
+    assert.match(dry.stdout, /would replay 3 dead letter\(s\)$/m);
+    const one = hookrail('dlq', 'replay', '--delivery-id', ids[0]!);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /replayed 1 dead letter\(s\)$/m, 'a delivery-id filter replays that one only');
+    assert.match(hookrail('dlq', 'replay', '--dry-run').stdout, /would replay 2 dead letter\(s\); 1 already replayed, skipped/, 'the dry run agrees with what a replay would do');
     const replayed = hookrail('dlq', 'replay');
     assert.equal(replayed.code, 0, replayed.stderr);
-    assert.match(replayed.stdout, /replayed 3 dead letter\(s\)/);
+    assert.match(replayed.stdout, /replayed 2 dead letter\(s\); 1 already replayed, skipped/);
     await eventually(() => (ids.every((id) => receiver.delivered.has(id)) ? true : undefined), 20_000, 'the replayed deliveries');
-    assert.match(hookrail('dlq', 'replay').stdout, /replayed 0 dead letter\(s\)/, 'a second replay finds nothing new');
+
+    const marked = hookrail('dlq', 'inspect', '--json').stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(marked.every((r) => r.replayed?.times === 1 && r.replayed.deliveryId === r['hookrail-delivery-id']), 'inspect shows each one replayed once');
+    assert.match(hookrail('dlq', 'inspect').stdout, /3 of 3 dead letter\(s\) shown; 3 of them replayed/);
+
+    const again = hookrail('dlq', 'replay');
+    assert.match(again.stdout, /replayed 0 dead letter\(s\); 3 already replayed, skipped \(--again to send them again\)/, 'a second replay sends nothing');
+    const forced = hookrail('dlq', 'replay', '--again', '--subscription', 'billing');
+    assert.match(forced.stdout, /replayed 3 dead letter\(s\)$/m);
+    await eventually(() => (receiver.requests.filter((r) => ids.includes(r.webhookId) && r.status === 200).length >= 6 ? true : undefined), 20_000, 'the deliveries sent again');
+    const twice = hookrail('dlq', 'inspect', '--json').stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(twice.every((r) => r.replayed?.times === 2));
+    assert.deepEqual(await cliGroups(), groupsBefore, 'inspect and replay leave no consumer group behind');
   });
 });

@@ -3,6 +3,7 @@ export * from './config/fields.ts';
 export * from './config/load.ts';
 export * from './headers.ts';
 export * from './kafka/client.ts';
+export * from './kafka/reachable.ts';
 export * from './logging.ts';
 export * from './ops-server.ts';
 export * from './retry-ladder.ts';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { BaseConfig } from './config/base.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { createKafka } from './kafka/client.ts';
+import { exitUnlessBrokerReachable } from './kafka/reachable.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { startOpsServer, type OpsServer } from './ops-server.ts';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
@@ -99,6 +100,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
+    await exitUnlessBrokerReachable(config.kafka.brokers, logger);
     const kafka = createKafka(config.kafka, logger, `hookrail-${definition.name}`);
     const admin = kafka.admin();
     await admin.connect();

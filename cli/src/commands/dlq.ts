@@ -1,96 +1,100 @@
-import { randomUUID } from 'node:crypto';
-import { byTopic, connectTransactionalProducer, deliveryHeaders, H, headersToStrings, parseDelivery, readToEnd, type OutgoingRecord } from '@hookrail/shared';
-import Table from 'cli-table3';
+import { H } from '@hookrail/shared';
 import type { Command } from 'commander';
-import { cliContext, type GlobalOptions } from '../context.ts';
+import { connectedContext, type CliContext, type GlobalOptions } from '../context.ts';
+import { deadLetterOf, type DeadLetter } from '../dlq/dead-letter.ts';
+import { ERROR_CLASSES, matchesFilter, type DeadLetterFilter } from '../dlq/filter.ts';
+import { progressBar } from '../dlq/pace.ts';
+import { readWholeTopic } from '../dlq/read-topic.ts';
+import { readReplayLog, replayLogTopic, type ReplayMark } from '../dlq/replay-log.ts';
+import { selectForReplay, sendBack } from '../dlq/replay.ts';
+import { examples } from '../help.ts';
+import { collect, oneOf, positiveNumber, timeArgument, wholeNumber } from '../options.ts';
+import { table } from '../output.ts';
 
+function withFilters(command: Command): Command {
+  return command
+    .option('--subscription <id>', 'only this subscription (repeatable)', collect)
+    .option('--event-type <pattern>', 'only these event types: exact, "order.*" or "*" (repeatable)', collect)
+    .option(`--error <class>`, `only this error class: ${ERROR_CLASSES.join(', ')} (repeatable)`, oneOf(ERROR_CLASSES))
+    .option('--status <code>', 'only this HTTP status of the last attempt (repeatable)', (v: string, prev: number[] = []) => [...prev, wholeNumber(100, 599)(v)])
+    .option('--since <time>', 'dead-lettered at or after: ISO time, epoch ms, "now" or "-2h"', timeArgument())
+    .option('--until <time>', 'dead-lettered before: the same forms', timeArgument())
+    .option('--delivery-id <id>', 'only these deliveries (repeatable, or comma-separated)', collect);
+}
+
+async function readDeadLetters(context: CliContext): Promise<{ letters: DeadLetter[]; marks: Map<string, ReplayMark> }> {
+  const letters: DeadLetter[] = [];
+  await readWholeTopic(context.kafka, context.topics.dlq, (partition, message) => letters.push(deadLetterOf(partition, message)));
+  letters.sort((a, b) => a.at - b.at || a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  const marks = await readReplayLog(context.kafka, replayLogTopic(context.config.topics.prefix));
+  return { letters, marks };
+}
+
+const replayedText = (mark: ReplayMark | undefined) =>
+  mark ? `${new Date(mark.replayedAt).toISOString().replace(/\.\d+Z$/, 'Z')}${mark.times > 1 ? ` (×${mark.times})` : ''}` : 'no';
 
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('inspect and replay the dead-letter topic');
 
-  dlq
-    .command('inspect')
-    .option('--subscription <id>', 'only this subscription')
-    .option('--limit <n>', 'at most this many records', (v) => Number(v), 50)
-    .option('--json', 'one JSON object per line, with payload')
-    .description('show dead letters: why each failed, how often it was tried')
-    .action(async (options: { subscription?: string; limit: number; json?: boolean }) => {
-      const { kafka, topics } = cliContext(program.opts<GlobalOptions>());
-      const rows: Array<Record<string, string>> = [];
-      await readToEnd({
-        kafka,
-        topic: topics.dlq,
-        groupId: `hookrail-cli-inspect-${randomUUID()}`,
-        done: () => rows.length >= options.limit,
-        onBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            const headers = headersToStrings(message.headers);
-            if (options.subscription && headers[H.subscriptionId] !== options.subscription) continue;
-            if (rows.length >= options.limit) break;
-            rows.push({ partition: String(batch.partition), offset: message.offset, ...headers, payload: message.value?.toString('utf8') ?? '' });
-          }
-        },
-      });
+  withFilters(
+    dlq
+      .command('inspect')
+      .description('show dead letters: why each failed, how often it was tried, whether it was replayed'),
+  )
+    .option('--limit <n>', 'at most this many (the oldest first)', wholeNumber(1), 50)
+    .option('--json', 'one JSON object per line: headers, payload, replayed')
+    .addHelpText('after', examples('hookrail dlq inspect', 'hookrail dlq inspect --subscription billing --error exhausted --since -1d', 'hookrail dlq inspect --status 422 --json | jq .payload'))
+    .action(async (options: DeadLetterFilter & { limit: number; json?: boolean }) => {
+      const context = await connectedContext(program.opts<GlobalOptions>());
+      const { letters, marks } = await readDeadLetters(context);
+      const matching = letters.filter((letter) => matchesFilter(letter, options));
+      const shown = matching.slice(0, options.limit);
       if (options.json) {
-        for (const row of rows) console.log(JSON.stringify(row));
+        for (const l of shown) {
+          const mark = marks.get(l.key);
+          console.log(JSON.stringify({ partition: String(l.partition), offset: l.offset, ...l.headers, payload: l.payload?.toString('utf8') ?? '', replayed: mark ?? null }));
+        }
         return;
       }
-      const table = new Table({ head: ['offset', 'subscription', 'delivery', 'event type', 'attempts', 'error', 'status', 'detail'], colWidths: [null, null, null, null, null, null, null, 50], wordWrap: true });
-      for (const r of rows) {
-        table.push([`${r.partition}/${r.offset}`, r[H.subscriptionId] ?? '', r[H.deliveryId] ?? '', r[H.eventType] ?? '', r[H.attempt] ?? '', r[H.error] ?? '', r[H.status] ?? '', (r[H.errorDetail] ?? '').slice(0, 200)]);
+      const rows = table(['offset', 'subscription', 'delivery', 'event type', 'attempts', 'error', 'status', 'replayed', 'detail'], {
+        colWidths: [null, null, null, null, null, null, null, null, 50],
+        wordWrap: true,
+      });
+      for (const l of shown) {
+        const h = l.headers;
+        rows.push([l.key, h[H.subscriptionId] ?? '', h[H.deliveryId] ?? '', h[H.eventType] ?? '', h[H.attempt] ?? '', h[H.error] ?? '', h[H.status] ?? '', replayedText(marks.get(l.key)), (h[H.errorDetail] ?? '').slice(0, 200)]);
       }
-      console.log(table.toString());
-      console.log(`${rows.length} dead letter(s) shown`);
+      console.log(rows.toString());
+      const replayed = matching.filter((l) => marks.has(l.key)).length;
+      console.log(`${shown.length} of ${matching.length} dead letter(s) shown; ${replayed} of them replayed`);
     });
 
-  dlq
-    .command('replay')
-    .option('--subscription <id>', 'only this subscription (others are left for another replay)')
-    .option('--dry-run', 'count what would be replayed, change nothing')
-    .description('send dead letters back to their tier topic for a fresh round of attempts (same webhook-id)')
-    .action(async (options: { subscription?: string; dryRun?: boolean }) => {
-      const { kafka, topics, config } = cliContext(program.opts<GlobalOptions>());
-      // One group per filter: a replay of "billing" does not consume the others' records.
-      const groupId = `${config.topics.prefix}-dlq-replay-${options.subscription ?? 'all'}`;
-      const producer = options.dryRun ? undefined : await connectTransactionalProducer(kafka, `${groupId}-${randomUUID()}`);
-      let replayed = 0;
-      let skipped = 0;
-      try {
-        await readToEnd({
-          kafka,
-          topic: topics.dlq,
-          groupId: options.dryRun ? `hookrail-cli-dry-${randomUUID()}` : groupId,
-          onBatch: async ({ batch, resolveOffset }) => {
-            const out: OutgoingRecord[] = [];
-            for (const message of batch.messages) {
-              const delivery = parseDelivery(message.headers, message.value);
-              if (typeof delivery === 'string' || (options.subscription && delivery.subscriptionId !== options.subscription)) {
-                skipped++;
-                continue;
-              }
-              const fresh = { ...delivery, attempt: 0 };
-              delete fresh.firstAttemptAt;
-              delete fresh.notBefore;
-              delete fresh.rung;
-              out.push({ topic: topics.tier(delivery.tier), message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(fresh) } });
-            }
-            replayed += out.length;
-            if (!producer) return;
-            const transaction = await producer.transaction();
-            try {
-              if (out.length > 0) await transaction.sendBatch({ topicMessages: byTopic(out) });
-              await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
-              await transaction.commit();
-            } catch (error) {
-              await transaction.abort();
-              throw error;
-            }
-            resolveOffset(batch.lastOffset());
-          },
-        });
-      } finally {
-        await producer?.disconnect();
-      }
-      console.log(`${options.dryRun ? 'would replay' : 'replayed'} ${replayed} dead letter(s)${skipped ? `, skipped ${skipped}` : ''}`);
+  withFilters(
+    dlq
+      .command('replay')
+      .description('send dead letters back to their tier topic for a fresh round of attempts (same webhook-id); each is marked as replayed'),
+  )
+    .option('--dry-run', 'say what would be replayed, send nothing')
+    .option('--again', 'also replay dead letters that were replayed before')
+    .option('--rate <n>', 'deliveries sent back per second, at most', positiveNumber, 100)
+    .addHelpText('after', examples('hookrail dlq replay --dry-run', 'hookrail dlq replay --subscription billing --status 422 --since -2h', 'hookrail dlq replay --delivery-id 9f0c…,a1b2… --again', 'hookrail dlq replay --rate 20'))
+    .action(async (options: DeadLetterFilter & { dryRun?: boolean; again?: boolean; rate: number }) => {
+      const context = await connectedContext(program.opts<GlobalOptions>());
+      const { letters, marks } = await readDeadLetters(context);
+      const matching = letters.filter((letter) => matchesFilter(letter, options));
+      const { chosen, alreadyReplayed, unreadable } = selectForReplay(matching, marks, options.again === true);
+      const notes = [
+        alreadyReplayed ? `${alreadyReplayed} already replayed, skipped (--again to send them again)` : '',
+        unreadable ? `${unreadable} not a delivery record, skipped` : '',
+      ].filter(Boolean);
+      const summary = (verb: string, count: number) => `${verb} ${count} dead letter(s)${notes.length ? `; ${notes.join('; ')}` : ''}`;
+      if (options.dryRun) return console.log(summary('would replay', chosen.length));
+      const onTerminal = process.stderr.isTTY === true;
+      const sent = await sendBack(context, chosen, marks, {
+        perSecond: options.rate,
+        onProgress: (done) => onTerminal && process.stderr.write(`\r${progressBar(done, chosen.length)}`),
+      });
+      if (onTerminal && sent > 0) process.stderr.write('\n');
+      console.log(summary('replayed', sent));
     });
 }

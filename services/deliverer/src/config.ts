@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { baseConfigSchema, baseEnv, boolean, durationMs, integer, list, type Tier } from '@hookrail/shared';
+import { allowList } from './policy/allow-list.ts';
+import { baseConfigSchema, baseEnv, DEFAULT_OPS_PORTS, opsSchema, boolean, durationMs, integer, list, type Tier } from '@hookrail/shared';
 
 const tier = z.coerce
   .number({ error: 'expected tiers 1, 2 and/or 3' })
   .refine((n): n is Tier => n === 1 || n === 2 || n === 3, { error: 'expected tiers 1, 2 and/or 3' });
 
 export const delivererConfigSchema = baseConfigSchema.extend({
+  ops: opsSchema(DEFAULT_OPS_PORTS.deliverer),
   deliverer: z
     .strictObject({
       /** The tiers this process serves; each gets its own consumer, buffer and transactions. */
@@ -39,7 +41,7 @@ export const delivererConfigSchema = baseConfigSchema.extend({
           maxResponseBytes: integer(0, 16 * 1024 * 1024).default(64 * 1024),
           requireHttps: boolean.default(true),
           /** SSRF exceptions: 'loopback', 'private', … or CIDRs. Empty = public addresses only. */
-          allow: list(z.string().min(1)).default([]),
+          allow: allowList.default([]),
           userAgent: z.string().min(1).default('hookrail/0.1 (+https://github.com/hookrail/hookrail)'),
         })
         .prefault({}),

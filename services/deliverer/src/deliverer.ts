@@ -1,6 +1,7 @@
 import { createSubscriptionRegistry, type RunningService, type ServiceContext } from '@hookrail/shared';
 import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
+import { logDeadLetter } from './dead-letter-log.ts';
 import { createHttpSender } from './http/sender.ts';
 import { startTierLane, type TierLane } from './lane.ts';
 
@@ -19,6 +20,7 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
     advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
   });
   const onAttempt = (entry: AttemptLogEntry) => {
+    logDeadLetter(logger, entry);
     const attributes = { 'hookrail.tier': entry.tier, 'hookrail.outcome': entry.outcome };
     attempts.add(1, attributes);
     if (entry.http) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigSchema, baseEnv, boolean, durationMs, integer } from '@hookrail/shared';
+import { baseConfigSchema, baseEnv, DEFAULT_OPS_PORTS, opsSchema, boolean, durationMs, integer } from '@hookrail/shared';
 
 const severity = z.enum(['critical', 'major', 'minor'], { error: 'expected critical, major or minor' });
 const positive = (what: string) => z.coerce.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -110,6 +110,7 @@ export const scoringSchema = z
   .prefault({});
 
 export const monitorConfigSchema = baseConfigSchema.extend({
+  ops: opsSchema(DEFAULT_OPS_PORTS.monitor),
   monitor: z
     .strictObject({
       /** How often offsets are read from the broker. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { baseConfigSchema, baseEnv, durationMs, integer, list, topicName } from '@hookrail/shared';
+import { baseConfigSchema, baseEnv, DEFAULT_OPS_PORTS, opsSchema, durationMs, integer, list, topicName } from '@hookrail/shared';
 import { hostname } from 'node:os';
 
 export const routerConfigSchema = baseConfigSchema.extend({
+  ops: opsSchema(DEFAULT_OPS_PORTS.router),
   router: z
     .strictObject({
       /** Source topics by name… */

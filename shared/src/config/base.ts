@@ -3,7 +3,7 @@ import { boolean, durationMs, hostPort, integer, list, logLevel, ratio, topicNam
 
 /** What every service shares: the broker, the topics, logging, the ops HTTP port, shutdown. */
 export const kafkaSchema = z.strictObject({
-  brokers: list(hostPort).refine((brokers) => brokers.length > 0, {
+  brokers: list(hostPort, 'expected bootstrap servers, host:port,… (e.g. 127.0.0.1:9092)').refine((brokers) => brokers.length > 0, {
     error: 'expected at least one host:port',
   }),
   clientId: z.string().min(1).default('hookrail'),
@@ -20,6 +20,22 @@ export const kafkaSchema = z.strictObject({
     })
     .optional(),
 });
+
+/**
+ * Each service's default ops port: distinct, so router, deliverer and monitor run side by side
+ * on one host without setting HOOKRAIL_OPS_PORT (containers set 8080 explicitly).
+ */
+export const DEFAULT_OPS_PORTS = { router: 8081, deliverer: 8082, monitor: 8083 } as const;
+
+/** Health, readiness and /metrics: where they listen. A service passes its own default port. */
+export const opsSchema = (defaultPort: number) =>
+  z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      /** 0 picks a free port (tests). */
+      port: integer(0, 65_535).default(defaultPort),
+    })
+    .prefault({});
 
 const tierSchema = (defaults: { slo: number; retries: number }) =>
   z
@@ -58,13 +74,7 @@ export const baseConfigSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
-  ops: z
-    .strictObject({
-      host: z.string().min(1).default('0.0.0.0'),
-      /** Health, readiness and /metrics. 0 picks a free port (tests). */
-      port: integer(0, 65_535).default(8080),
-    })
-    .prefault({}),
+  ops: opsSchema(8080),
   shutdown: z
     .strictObject({ deadlineMs: durationMs.default(30_000) })
     .prefault({}),

@@ -9,7 +9,8 @@ const trimmedList = (value: unknown): unknown =>
     : value;
 
 /** A comma-separated list in env, a YAML sequence in the file. */
-export const list = <T extends z.ZodType>(item: T) => z.preprocess(trimmedList, z.array(item));
+export const list = <T extends z.ZodType>(item: T, error = 'expected a list (comma-separated in the environment)') =>
+  z.preprocess(trimmedList, z.array(item, { error }));
 
 export const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce

@@ -1,8 +1,9 @@
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../config/base.ts';
 import type { Logger } from '../logging.ts';
+import { kafkaLogLevel, type KafkaLogLevel } from './log-level.ts';
 
-const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
   [logLevel.INFO]: 'info',
@@ -18,13 +19,16 @@ export function createKafka(config: KafkaConfig, logger: Logger, clientId = conf
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     ssl: config.ssl,
-    // KafkaJS's INFO is chatty (every join and commit); hookrail logs what matters itself.
-    logLevel: logLevel.WARN,
+    // KafkaJS's INFO is chatty (every join and commit): passed on, at debug, only when the
+    // service logs at debug.
+    logLevel: kafkaLogger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
     logCreator:
       () =>
       ({ level, namespace, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        kafkaLogger[LEVEL_NAMES[level] ?? 'info']({ namespace, ...extra }, message);
+        const { message, stack, ...extra } = log;
+        const pinoLevel = kafkaLogLevel({ level: LEVEL_NAMES[level] ?? 'info', namespace, message, extra });
+        // KafkaJS attaches the stack of a refused connection: noise except when debugging.
+        kafkaLogger[pinoLevel]({ namespace, ...extra, ...(pinoLevel === 'debug' && stack ? { stack } : {}) }, message);
       },
     retry: { initialRetryTime: 200, retries: 10 },
   };

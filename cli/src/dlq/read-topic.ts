@@ -1,0 +1,36 @@
+import { readToEnd } from '@hookrail/shared';
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+/**
+ * Reads a whole topic (committed records, up to its end when the read starts) without leaving
+ * a consumer group behind: KafkaJS reads through a group, so a throwaway one is used, never
+ * commits, and is deleted afterwards.
+ */
+export async function readWholeTopic(kafka: Kafka, topic: string, onMessage: (partition: number, message: KafkaMessage) => void): Promise<void> {
+  // Not "<prefix>-…": the monitor would take it for one of hookrail's own groups.
+  const groupId = `cli-reader-${randomUUID()}`;
+  try {
+    await readToEnd({
+      kafka,
+      topic,
+      groupId,
+      onBatch: async ({ batch }) => {
+        for (const message of batch.messages) onMessage(batch.partition, message);
+      },
+    });
+  } finally {
+    await deleteGroup(kafka, groupId);
+  }
+}
+
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const groups = await admin.listGroups();
+    if (groups.groups.some((group) => group.groupId === groupId)) await admin.deleteGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
+}
