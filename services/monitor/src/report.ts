@@ -49,6 +49,10 @@ export async function readAttemptRange(kafka: Kafka, topic: string, from: number
 async function readRange(kafka: Kafka, topic: string, from: number, to: number, groupId: string): Promise<AttemptEntry[]> {
   const admin = kafka.admin();
   await admin.connect();
+  if (!(await admin.listTopics()).includes(topic)) {
+    await admin.disconnect();
+    throw new Error(`topic ${topic} does not exist: create hookrail's topics with \`hookrail topics create\` (or check HOOKRAIL_TOPIC_PREFIX)`);
+  }
   let starts: Array<{ partition: number; offset: string }>;
   let stops: Map<number, number>;
   try {
@@ -100,15 +104,15 @@ export interface Report {
   text: string;
 }
 
-async function summarize(spec: PeriodSpec, label: string, attempts: () => Promise<{ kafka: Kafka; topic: string }>): Promise<PeriodSummary> {
+async function summarize(spec: PeriodSpec, attempts: () => Promise<{ kafka: Kafka; topic: string }>): Promise<PeriodSummary> {
   if (spec.kind === 'snapshot') {
     const status = JSON.parse(await readFile(spec.file, 'utf8')) as StatusReport;
     if (status.kind !== 'hookrail-status') throw new Error(`${spec.file} is not a saved hookrail /status document`);
-    return summarizeStatus(status, `${label}: ${spec.file}`);
+    return summarizeStatus(status, spec.file);
   }
   const { kafka, topic } = await attempts();
   const entries = await readAttemptRange(kafka, topic, spec.from, spec.to);
-  return summarizeAttempts(entries, spec.from, spec.to, `${label}: ${topic} ${spec.text}`);
+  return summarizeAttempts(entries, spec.from, spec.to, `${topic} ${spec.text}`);
 }
 
 /** The before/after report of two periods (snapshot files or attempt-topic ranges). */
@@ -117,8 +121,8 @@ export async function beforeAfterReport(
   after: PeriodSpec,
   attempts: () => Promise<{ kafka: Kafka; topic: string }> = () => Promise.reject(new Error('time ranges need a Kafka connection')),
 ): Promise<Report> {
-  const b = await summarize(before, 'before', attempts);
-  const a = await summarize(after, 'after', attempts);
+  const b = await summarize(before, attempts);
+  const a = await summarize(after, attempts);
   const rows = comparePeriods(b, a);
   return { before: b, after: a, rows, text: formatComparison(b, a, rows) };
 }
