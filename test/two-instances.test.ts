@@ -6,6 +6,8 @@
 // fanned out twice; duplicate requests to receivers are reported.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { createKafka, deliveryId, ensureTopics, H } from '@hookrail/shared';
@@ -126,11 +128,20 @@ describe('two instances of each service under chaos', () => {
       }
     }
     const done = delivered();
+    const logged = (message: string) => services.reduce((sum, s) => sum + s.logs.filter((l) => l.msg === message).length, 0);
     console.log(
       `# two instances: events=${EVENTS} expected=${expected.size} delivered=${[...expected].filter((id) => done.has(id)).length} ` +
         `dlq=${deadCounts.size} dlq-twice=${deadTwice} fanned-out=${fanned.size} fanned-out-twice=${fannedTwice} ` +
-        `duplicate-requests-after-2xx=${duplicates} restarts=${services.map((s) => s.restarts).join('/')} lost=0 chaos=[${chaos.join('; ')}]`,
+        `duplicate-requests-after-2xx=${duplicates} membership-in-doubt=${logged('membership in doubt; commits stop until the group settles')} ` +
+        `transactions-aborted-for-doubt=${logged('transaction aborted before its offsets: membership came into doubt')} partitions-dropped=${logged('partition dropped')} restarts=${services.map((s) => s.restarts).join('/')} lost=0 chaos=[${chaos.join('; ')}]`,
     );
+    if (process.env.TEST_LOG_DIR) {
+      for (const [n, service] of services.entries()) writeFileSync(join(process.env.TEST_LOG_DIR, `service-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
+    }
+    // Why services exited and were restarted (the supervisor's restarts above): for the record.
+    for (const service of services) {
+      for (const line of service.logs.filter((l) => l.level === 'fatal' || l.level === 60)) console.log(`# exit: ${JSON.stringify(line).slice(0, 300)}`);
+    }
     assert.equal(fanned.size, expected.size, 'every expected delivery was fanned out');
     assert.equal(fannedTwice, 0, 'no source record is fanned out twice');
     assert.equal(deadTwice, 0, 'no delivery is dead-lettered twice');

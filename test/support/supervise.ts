@@ -3,6 +3,8 @@ import { startService, type RunningProcess, type ServiceName } from './services.
 export interface Supervised {
   readonly restarts: number;
   readonly current: RunningProcess;
+  /** Every log line of every process it started. */
+  readonly logs: Array<Record<string, unknown>>;
   ready(timeoutMs?: number): Promise<number>;
   /** Kills the current process with `signal`; the supervisor starts it again. */
   kill(signal: NodeJS.Signals): Promise<number | string>;
@@ -14,10 +16,12 @@ export interface Supervised {
 
 /** Keeps a service running as an orchestrator would: restarts it whenever it exits, until stopped. */
 export function supervise(name: ServiceName, env: Record<string, string>): Supervised {
-  let current: RunningProcess;
+  let current: RunningProcess | undefined;
   let stopped = false;
   let restarts = 0;
+  const earlier: Array<Record<string, unknown>> = [];
   const launch = () => {
+    if (current) earlier.push(...current.logs);
     current = startService(name, env);
     void current.exited.then(() => {
       if (stopped) return;
@@ -33,14 +37,17 @@ export function supervise(name: ServiceName, env: Record<string, string>): Super
       return restarts;
     },
     get current() {
-      return current;
+      return current!;
     },
-    ready: (timeoutMs = 120_000) => current.ready(timeoutMs),
-    kill: (signal) => current.stop(signal),
-    problems: () => current.logs.filter((l) => l.level !== 'info' && l.level !== 30).slice(-15).map((l) => JSON.stringify(l).slice(0, 400)),
+    get logs() {
+      return [...earlier, ...current!.logs];
+    },
+    ready: (timeoutMs = 120_000) => current!.ready(timeoutMs),
+    kill: (signal) => current!.stop(signal),
+    problems: () => current!.logs.filter((l) => l.level !== 'info' && l.level !== 30).slice(-15).map((l) => JSON.stringify(l).slice(0, 400)),
     async stop(signal = 'SIGTERM') {
       stopped = true;
-      return current.stop(signal);
+      return current!.stop(signal);
     },
   };
 }

@@ -18,7 +18,7 @@ interface Pending {
 }
 
 /** The core on the fake port, with a handler the test finishes record by record. */
-async function harness(options: { maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
+async function harness(options: { handoverMs?: number; maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
   const broker = new FakeBroker();
   const consumer = new FakeConsumer();
   const pending = new Map<string, Pending>();
@@ -37,6 +37,7 @@ async function harness(options: { maxWindow?: number; maxBuffered?: number; leas
     commitIntervalMs: 1,
     maxRecordBytes: 10_000,
     membershipLeaseMs: options.leaseMs ?? 60_000,
+    handoverMs: options.handoverMs ?? 0,
     stallTimeoutMs: options.stallMs ?? 60_000,
     ...(options.now ? { now: options.now } : {}),
     onFatal: (error) => fatal.push(error),
@@ -240,6 +241,16 @@ describe('tracked consumer on the Kafka port', () => {
     h.finish();
     await until(() => h.committed(0) === 5, 'offset 5');
     assertExactlyOnce(h, [0], 5);
+  });
+
+  it('reads a partition new to this member only after the handover pause, so a previous owner\'s last commit counts', async () => {
+    const h = await track({ handoverMs: 150 });
+    // The previous owner's commit lands while this member waits out the handover.
+    setTimeout(() => h.broker.offsets.set(`${GROUP}/${TOPIC}/0`, { offset: 2, metadata: '' }), 50);
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2, 3]);
+    assert.deepEqual(h.handled, ['0:2', '0:3'], 'offsets 0 and 1 were the previous owner\'s');
+    h.finish();
+    await until(() => h.committed(0) === 4, 'offset 4');
   });
 
   it('the same member keeping a partition across a rebalance keeps its work in hand', async () => {

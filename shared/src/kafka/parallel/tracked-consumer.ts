@@ -54,6 +54,12 @@ export interface TrackedConsumerOptions {
    * partitions (KafkaJS's transactional offset commit carries no generation, KIP-447).
    */
   membershipLeaseMs?: number;
+  /**
+   * A partition new to this member is read from its committed offset only this long after the
+   * assignment: a commit the previous owner had under way when the group rebalanced lands
+   * first (KafkaJS's offset fetch cannot ask for stable offsets, KIP-447), so it is not redone.
+   */
+  handoverMs?: number;
   /** No fetch, heartbeat, completed record or commit for this long: the consumer is stuck; fatal. */
   stallTimeoutMs?: number;
   onFatal: (error: unknown) => void;
@@ -87,6 +93,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   const now = options.now ?? Date.now;
   const leaseMs = options.membershipLeaseMs ?? 5_000;
   const stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
+  const handoverMs = options.handoverMs ?? 2_000;
   const maxWindow = Math.min(options.maxWindow, maxWindowForMetadata());
   if (maxWindow < options.maxWindow) logger.warn({ maxWindow, asked: options.maxWindow }, 'window bounded by what commit metadata can hold');
 
@@ -95,6 +102,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   let assigned = new Set<string>();
   let doubt: string | undefined = 'not joined yet';
   let lastMembershipOk = 0;
+  let assignedAt = 0;
   let lastProgress = now();
   let stopping = false;
   let fatal = false;
@@ -158,7 +166,13 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     logger.info({ topic: partition.topic, partition: partition.partition, why, dropped: partition.tracker.open }, 'partition dropped');
   };
 
-  const open = async (batch: FetchedBatch): Promise<Held | undefined> => {
+  const open = async (batch: FetchedBatch, control: BatchControl): Promise<Held | undefined> => {
+    const settle = assignedAt + handoverMs - now();
+    if (settle > 0) {
+      await new Promise((resolve) => setTimeout(resolve, settle));
+      await control.heartbeat();
+      if (!control.active()) return undefined;
+    }
     const committed = await options.offsets.committed(groupId, batch.topic);
     const entry = committed.find((c) => c.partition === batch.partition);
     const position = entry && entry.offset >= 0 ? entry.offset : batch.firstOffset;
@@ -217,7 +231,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
 
   const onBatch = async (batch: FetchedBatch, control: BatchControl) => {
     if (batch.records.length === 0 || stopping || doubt !== undefined) return;
-    const partition = held.get(key(batch.topic, batch.partition)) ?? (await open(batch));
+    const partition = held.get(key(batch.topic, batch.partition)) ?? (await open(batch, control));
     if (!partition) return;
     const { tracker } = partition;
     for (const record of batch.records) {
@@ -259,6 +273,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
       }
       memberId = assignment.memberId;
       assigned = keys;
+      assignedAt = now();
       doubt = undefined;
       lastMembershipOk = now();
       lastProgress = now();
