@@ -18,7 +18,7 @@ import { supervise, type Supervised } from './support/supervise.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.TWO_INSTANCES_EVENTS ?? 5_000);
-const broker = ownBroker('two-instances', Number(process.env.TWO_INSTANCES_KAFKA_PORT ?? 19492));
+const broker = ownBroker('two-instances', Number(process.env.TWO_INSTANCES_KAFKA_PORT ?? 19692));
 const coin = (text: string) => createHash('sha256').update(text).digest()[0]! / 256;
 
 describe('two instances of each service under chaos', () => {
