@@ -16,11 +16,12 @@
 //   graph fails on transitive dependencies: the test starts the services layer by layer in
 //   the depends_on order of docker-compose.yml (`up --no-deps`), waiting for each condition.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { parse } from 'yaml';
 import { H } from '@hookrail/shared';
 import { repoRoot } from './support/kafka.ts';
 import { composeServices, conditionsOn, podman, podmanUnavailable, run, startLayers, type Run } from './support/podman.ts';
@@ -168,6 +169,19 @@ describe('containers: the image and docker-compose.yml under podman', { skip: un
     for (const port of [8081, 8083]) assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, `ops port ${port}`);
     const hostnames = await Promise.all([1, 2].map((i) => inspect(container('deliverer', i), '{{.Config.Hostname}}')));
     assert.notEqual(hostnames[0], hostnames[1], 'the deliverer replicas share an instance id (their hostname)');
+  });
+
+  it('has Prometheus scrape every replica (DNS discovery) with the rules file loaded', async () => {
+    const api = async (path: string) => ((await (await fetch(`http://127.0.0.1:9090/api/v1/${path}`)).json()) as { data: any }).data;
+    const up = await eventually(async () => {
+      const targets = ((await api('targets')).activeTargets as Array<{ labels: { job: string }; health: string }>)
+        .filter((t) => t.labels.job.startsWith('hookrail-') && t.health === 'up');
+      return targets.length === 2 + DELIVERERS ? targets : undefined;
+    }, 120_000, 'Prometheus scraping the router, the monitor and every deliverer', 2_000);
+    figures['prometheus targets up'] = up.length;
+    const rules = parse(readFileSync(join(repoRoot, 'deploy/prometheus/rules.yml'), 'utf8')) as { groups: Array<{ name: string }> };
+    const loaded = ((await api('rules')).groups as Array<{ name: string }>).map((g) => g.name);
+    assert.deepEqual(loaded.sort(), rules.groups.map((g) => g.name).sort());
   });
 
   it('delivers every event × subscription or dead-letters it while deliverers are killed and stopped', async () => {
