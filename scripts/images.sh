@@ -23,7 +23,8 @@
 # Environment:
 #   CONTAINER_ENGINE  podman or docker (default: podman if installed, else docker)
 #   DEBIAN_MIRROR     Debian mirror for debootstrap and apt in the images (default: the first
-#                     deb.debian.org-style URI in /etc/apt/sources.list*, else deb.debian.org)
+#                     .../debian URI in /etc/apt/sources.list*, else deb.debian.org)
+#   DEBIAN_SECURITY_MIRROR  the same for security updates (.../debian-security)
 #   NPM_VERSION       npm put into the Node image (default 11.19.1)
 #   KAFKA_LIB_DIR     where scripts/kafka.sh fetch puts the Kafka jars (default .kafka/lib)
 #   EXTRA_CA_DIR      *.crt files the images trust besides Debian's CAs (default
@@ -62,14 +63,15 @@ PROMETHEUS_IMAGE="localhost/hookrail/prometheus:$SUITE"
 
 # The mirror apt already uses (deb822 "URIs:" or one-line "deb URI suite"), skipping
 # security and third-party repositories.
-apt_mirror() {
-  local uri
-  uri="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+apt_uri() { # the first apt source URI ending in /$1
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
     sed -n -e 's/^URIs: *\([^ ]*\).*/\1/p' -e 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) .*/\2/p' |
-    grep -E '/debian/?$' | head -n1 || true)"
-  echo "${uri:-http://deb.debian.org/debian}"
+    grep -E "/$1/?\$" | head -n1 || true
 }
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(apt_mirror)}"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(apt_uri debian)}"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(apt_uri debian-security)}"
+DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
 exists() { "$ENGINE" image exists "$1" 2>/dev/null || "$ENGINE" image inspect "$1" >/dev/null 2>&1; }
 
@@ -109,6 +111,11 @@ build_debian() {
     chroot "$root" update-ca-certificates >/dev/null
     log "added the CA certificates of $EXTRA_CA_DIR"
   fi
+  # Like the official images: bookworm-updates and bookworm-security, applied now.
+  printf 'deb %s %s main\n' "$DEBIAN_MIRROR" "$SUITE" "$DEBIAN_MIRROR" "$SUITE-updates" \
+    "$DEBIAN_SECURITY_MIRROR" "$SUITE-security" >"$root/etc/apt/sources.list"
+  chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq' \
+    >>"$WORK/debootstrap.log" 2>&1 || { tail -n 20 "$WORK/debootstrap.log" >&2; die "applying the Debian updates failed"; }
   # What the -slim images leave out: docs, man pages, locales, apt's caches.
   rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* \
     "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
