@@ -200,6 +200,21 @@ exec /opt/kafka/bin/kafka-server-start.sh "$conf"
 EOF
 }
 
+console_log4j() { # target level
+  cat <<EOF
+status = warn
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = $1
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d{ISO8601}] %p %m (%c)%n
+rootLogger.level = $2
+rootLogger.appenderRef.console.ref = console
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+EOF
+}
+
 kafka_tool() { # name class
   printf '#!/bin/sh\nexec /opt/kafka/bin/kafka-run-class.sh %s "$@"\n' "$2" >"$1"
   chmod 755 "$1"
@@ -234,28 +249,9 @@ EOF
   kafka_tool "$ctx/opt/kafka/bin/kafka-console-consumer.sh" org.apache.kafka.tools.consumer.ConsoleConsumer
   kafka_entrypoint >"$ctx/opt/kafka/bin/docker-run.sh"
   chmod 755 "$ctx/opt/kafka/bin/docker-run.sh"
-  # Logs on stdout, like the official image.
-  cat >"$ctx/opt/kafka/config/log4j2.properties" <<'EOF'
-status = warn
-appender.stdout.type = Console
-appender.stdout.name = stdout
-appender.stdout.layout.type = PatternLayout
-appender.stdout.layout.pattern = [%d{ISO8601}] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = stdout
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-EOF
-  cat >"$ctx/opt/kafka/config/tools-log4j2.properties" <<'EOF'
-status = warn
-appender.stderr.type = Console
-appender.stderr.name = stderr
-appender.stderr.target = SYSTEM_ERR
-appender.stderr.layout.type = PatternLayout
-appender.stderr.layout.pattern = [%d{ISO8601}] %p %m (%c)%n
-rootLogger.level = WARN
-rootLogger.appenderRef.stderr.ref = stderr
-EOF
+  # The broker logs on stdout, like the official image; the tools only warnings, on stderr.
+  console_log4j SYSTEM_OUT INFO >"$ctx/opt/kafka/config/log4j2.properties"
+  console_log4j SYSTEM_ERR WARN >"$ctx/opt/kafka/config/tools-log4j2.properties"
   cat >"$ctx/Dockerfile" <<'EOF'
 ARG BASE
 FROM ${BASE}
