@@ -8,6 +8,10 @@
 #
 # There is no build step: Node 24 runs the .ts sources directly (type stripping), so the
 # image holds the sources plus production dependencies. See docs/deployment.md.
+#
+# Without a registry (air-gapped, CI): scripts/images.sh builds a Node 24 base from Debian and
+# the npm registry; pass it with --build-arg NODE_IMAGE=localhost/hookrail/node:…-bookworm-slim.
+# With podman, build with --format docker: the OCI format drops HEALTHCHECK.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -34,7 +38,9 @@ FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="hookrail" \
       org.opencontainers.image.description="Reliable webhook delivery on Apache Kafka" \
       org.opencontainers.image.licenses="Apache-2.0"
-# NODE_OPTIONS: KafkaJS 2.2.4 sets negative timers (harmless); Node 22+ warns on each one.
+# NODE_OPTIONS reaches every node process in the container (services, CLI, healthcheck):
+# the services' timers may compute a negative delay on a late tick, which Node clamps to 1 ms
+# and warns about on every occurrence; the npm scripts pass the same flag.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning \
     HOOKRAIL_OPS_PORT=8080
