@@ -57,6 +57,17 @@ describe('hookrail CLI', () => {
     assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.secrets: expected at least one signing secret/);
   });
 
+  it('rejects a secret signing could not use, saying how to make a good one, and writes nothing', () => {
+    const file = join(dir, 'unpadded.yaml');
+    const unpadded = TEST_SECRET.replace(/=+$/, '');
+    writeFileSync(file, `subscriptions:\n  - id: ledger\n    source: erp\n    destination: ledger\n    url: https://ledger.example.com\n    eventTypes: ["*"]\n    tier: 2\n    secrets: ["${unpadded}"]\n`);
+    const result = hookrail('subscriptions', 'apply', file);
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.match(result.stderr, /subscriptions\[0\] \(ledger\)\.secrets\[0\]: the signing secret is base64 without its "=" padding .*expected "whsec_" \+ base64 of 24–64 random bytes \(make one with "hookrail secrets generate"/);
+    assert.ok(!result.stderr.includes(unpadded.slice(6)), 'the secret is not echoed');
+    assert.doesNotMatch(hookrail('subscriptions', 'list').stdout, /ledger/);
+  });
+
   it('applies subscriptions from YAML and lists them with secrets redacted', () => {
     const file = join(dir, 'good.yaml');
     writeFileSync(file, `subscriptions:\n  - id: billing\n    source: erp\n    destination: billing\n    url: ${receiver.url}\n    eventTypes: ["invoice.*"]\n    tier: 3\n    secrets: ["${TEST_SECRET}"]\n`);

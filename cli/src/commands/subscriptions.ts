@@ -19,8 +19,9 @@ async function readRegistry(context: CliContext) {
   });
   await registry.start();
   const all = registry.all();
+  const problems = registry.problems();
   await registry.stop();
-  return all;
+  return Object.assign(all, { problems });
 }
 
 export function subscriptionsCommand(program: Command): void {
@@ -59,12 +60,21 @@ export function subscriptionsCommand(program: Command): void {
     .description('list the subscriptions in the registry')
     .action(async (options: { json?: boolean }) => {
       const all = await readRegistry(cliContext(program.opts<GlobalOptions>()));
-      const redacted = all.map((s) => ({ ...s, secrets: s.secrets.map(() => 'whsec_[redacted]') }));
-      if (options.json) return console.log(JSON.stringify(redacted, null, 2));
-      const table = new Table({ head: ['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag'] });
+      const problemOf = new Map(all.problems.map(({ id, problem }) => [id, problem]));
+      const redacted = all.map((s) => ({
+        ...s,
+        secrets: s.secrets.map(() => 'whsec_[redacted]'),
+        ...(problemOf.has(s.id) ? { problem: problemOf.get(s.id) } : {}),
+      }));
+      // Records that are not subscriptions at all are not in the view: list them too.
+      const unreadable = all.problems.filter(({ id }) => !all.some((s) => s.id === id));
+      if (options.json) return console.log(JSON.stringify([...redacted, ...unreadable], null, 2));
+      const table = new Table({ head: ['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag / problem'] });
       for (const s of redacted) {
-        table.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), s.flagged?.reason ?? '']);
+        const note = [s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
+        table.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
       }
+      for (const { id, problem } of unreadable) table.push([id, '', '', '', '', '', problem]);
       console.log(table.toString());
     });
 
