@@ -12,6 +12,7 @@ export * from './telemetry.ts';
 export * from './topics/ensure.ts';
 export * from './topics/names.ts';
 export * from './topics/specs.ts';
+export * from './topics/record-size.ts';
 export * from './delivery-id.ts';
 export * from './subscriptions/match.ts';
 export * from './subscriptions/flag.ts';
