@@ -32,7 +32,8 @@ function supervise(name: ServiceName, env: Record<string, string>) {
     void current.exited.then(() => {
       if (stopped) return;
       restarts++;
-      setTimeout(launch, 500);
+      // Looked at again when the timer fires: a stop() in between must not start an orphan.
+      setTimeout(() => stopped || launch(), 500);
     });
   };
   launch();
