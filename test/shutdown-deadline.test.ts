@@ -1,16 +1,14 @@
 // The shutdown deadline holds whatever the broker's state: with the broker gone, SIGTERM still
 // ends every service within HOOKRAIL_SHUTDOWN_DEADLINE (+ 5 s of slack for a busy machine),
 // with a documented exit code (README "Exit codes": 0 stopped, 1 failed, 3 deadline passed).
-// The broker is one of this test's own (own data folder and ports), never the shared one.
+// The broker is one of this test's own (own data folder and ports), never the shared one; it is
+// killed (SIGKILL), the abrupt way a broker goes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createKafka, ensureTopics } from '@hookrail/shared';
+import { ensureTopics } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
-import { repoRoot, testLogger, uniquePrefix } from './support/kafka.ts';
+import { startCluster, type KafkaCluster } from './support/cluster.ts';
+import { uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, produceDeliveries, testSubscription, type TestInstall } from './support/topics.ts';
@@ -18,12 +16,9 @@ import { applySubscriptions, createTestInstall, produceDeliveries, testSubscript
 const PORT = Number(process.env.SHUTDOWN_TEST_KAFKA_PORT ?? 19492);
 const DEADLINE_MS = 4_000;
 const SLACK_MS = 5_000;
-const home = mkdtempSync(join(tmpdir(), 'hookrail-shutdown-'));
-const brokerEnv = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(PORT), KAFKA_CONTROLLER_PORT: String(PORT + 1) };
-const kafkaScript = (command: string) =>
-  execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env: brokerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('shutdown deadline with the broker gone', () => {
+  let broker: KafkaCluster;
   let kafka: Kafka;
   let install: TestInstall;
   let receiver: Receiver;
@@ -31,8 +26,8 @@ describe('shutdown deadline with the broker gone', () => {
   const source = uniquePrefix('shutdown-source');
 
   before(async () => {
-    kafkaScript('start');
-    kafka = createKafka({ brokers: [`127.0.0.1:${PORT}`], clientId: 'shutdown-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, ssl: false }, testLogger);
+    broker = await startCluster({ name: 'shutdown', nodes: 1, port: PORT });
+    kafka = broker.kafka('shutdown-test');
     install = await createTestInstall(kafka, uniquePrefix('shutdown'));
     const admin = kafka.admin();
     await admin.connect();
@@ -45,17 +40,13 @@ describe('shutdown deadline with the broker gone', () => {
   after(async () => {
     for (const [, service] of services) await service.stop('SIGKILL', 5_000);
     await receiver?.close();
-    try {
-      kafkaScript('stop');
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    await broker?.stop();
   });
 
   it('router, deliverer and monitor each exit within the deadline + 5 s of SIGTERM, with a documented code', async () => {
     const env = {
       ...install.env,
-      HOOKRAIL_KAFKA_BROKERS: `127.0.0.1:${PORT}`,
+      HOOKRAIL_KAFKA_BROKERS: broker.brokers.join(','),
       HOOKRAIL_SHUTDOWN_DEADLINE: `${DEADLINE_MS}ms`,
       HOOKRAIL_DELIVERER_DRAIN: '30s', // longer than the deadline: only the deadline can end it
       HOOKRAIL_ROUTER_SOURCE_TOPICS: source,
@@ -69,7 +60,7 @@ describe('shutdown deadline with the broker gone', () => {
     await produceDeliveries(kafka, install, testSubscription({ id: 'stuck', url: receiver.url, tier: 1 }), 3);
     await waitFor(() => receiver.requests.length > 0, 30_000, 'a request in flight');
 
-    kafkaScript('stop');
+    await broker.kill(1);
     const results = await Promise.all(
       services.map(async ([name, service]) => {
         const signalled = Date.now();
@@ -87,9 +78,9 @@ describe('shutdown deadline with the broker gone', () => {
   });
 
   it('a service still starting against a broker that is gone exits within the deadline + 5 s of SIGTERM', async () => {
-    // The broker is stopped by the test above (or now, when run alone).
-    kafkaScript('stop');
-    const env = { ...install.env, HOOKRAIL_KAFKA_BROKERS: `127.0.0.1:${PORT}`, HOOKRAIL_SHUTDOWN_DEADLINE: `${DEADLINE_MS}ms`, HOOKRAIL_ROUTER_SOURCE_TOPICS: source };
+    // The broker is gone since the test above (or from now, when run alone).
+    if (broker.running(1)) await broker.kill(1);
+    const env = { ...install.env, HOOKRAIL_KAFKA_BROKERS: broker.brokers.join(','), HOOKRAIL_SHUTDOWN_DEADLINE: `${DEADLINE_MS}ms`, HOOKRAIL_ROUTER_SOURCE_TOPICS: source };
     const starting: Array<[string, RunningProcess]> = [
       ['router', startService('router', { ...env, HOOKRAIL_INSTANCE_ID: 'shutdown-router-2' })],
       ['deliverer', startService('deliverer', { ...env, HOOKRAIL_INSTANCE_ID: 'shutdown-deliverer-2' })],
