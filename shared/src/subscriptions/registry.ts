@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { retryTransient, type RetryTransientOptions } from '../kafka/retry-transient.ts';
 import type { Logger } from '../logging.ts';
 import { flaggedId, flagKey, parseFlag, type SubscriptionFlag } from './flag.ts';
@@ -104,12 +104,26 @@ export function createSubscriptionRegistry(options: {
       ...options.retry,
     });
 
+  // A missing topic is not transient (KafkaJS would retry it for minutes): say so at once,
+  // after one second's grace for a topic created a moment ago.
+  const mustExist = async (admin: Admin) => {
+    for (let look = 0; !(await admin.listTopics()).includes(topic); look++) {
+      if (look >= 1) throw new Error(`the subscriptions topic ${topic} does not exist (create it with "hookrail topics create")`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  };
+
   const readEnds = async () => {
     let ends: Array<{ partition: number; high: string; low: string }> = [];
     await retry(`reading the end offsets of ${topic}`, async () => {
       const admin = kafka.admin();
       await admin.connect();
-      ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      try {
+        await mustExist(admin);
+        ends = await admin.fetchTopicOffsets(topic);
+      } finally {
+        await admin.disconnect();
+      }
     });
     return ends;
   };
