@@ -5,7 +5,7 @@
 // cluster is built on test/support/cluster.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureTopics } from '@hookrail/shared';
+import { baseConfigSchema, ensureTopics, hookrailTopicSpecs, loadConfig, baseEnv } from '@hookrail/shared';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { internalPartition, startCluster, type KafkaCluster } from './support/cluster.ts';
 import { uniquePrefix } from './support/kafka.ts';
@@ -35,6 +35,26 @@ describe('three-broker KRaft cluster', () => {
     // "hookrail".hashCode() = -422512843 in Java; "polygenelubricants".hashCode() = Integer.MIN_VALUE.
     assert.equal(internalPartition('hookrail', 4), 422512843 % 4);
     assert.equal(internalPartition('polygenelubricants', 4), 0);
+  });
+
+  it('hookrail creates its topics there with replication factor 3 and min.insync.replicas 2 (cluster.env)', async () => {
+    const prefix = uniquePrefix('cluster-topics');
+    const config = loadConfig(baseConfigSchema, { envMap: baseEnv, env: { ...cluster.env, HOOKRAIL_TOPIC_PREFIX: prefix, HOOKRAIL_TOPIC_PARTITIONS: '1' } });
+    const specs = hookrailTopicSpecs(config);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const report = await ensureTopics(admin, specs, { create: true });
+      assert.deepEqual(report.problems, []);
+      const again = await ensureTopics(admin, specs, { create: true });
+      assert.deepEqual(again.problems, [], 'verified: replication factor, min.insync.replicas, max.message.bytes');
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.name) });
+      assert.ok(topics.every((t) => t.partitions.every((p) => p.replicas.length === 3)));
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: specs[0]!.name, configNames: ['min.insync.replicas'] }] });
+      assert.equal(described.resources[0]?.configEntries[0]?.configValue, '2');
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('loses no committed record when the partition leader is killed and restarted', async () => {
