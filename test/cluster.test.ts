@@ -57,7 +57,7 @@ describe('three-broker KRaft cluster', () => {
     }
   });
 
-  it('loses no committed record when the partition leader is killed and restarted', async () => {
+  it('loses no committed record when the partition leader is killed and restarted, or stopped cleanly', async () => {
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [{ name: topic, partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }], { create: true }).finally(() =>
@@ -116,6 +116,13 @@ describe('three-broker KRaft cluster', () => {
     await cluster.inSync([topic]);
     console.log(`# node ${leader} restarted and back in sync in ${Date.now() - restartStarted} ms`);
     for (let i = 0; i < 10; i++) await produceBatch();
+    // And a clean stop of the node that leads now, while producing.
+    const current = await cluster.partitionLeader(topic, 0);
+    await cluster.stopNode(current);
+    for (let i = 0; i < 10; i++) await produceBatch();
+    await cluster.restart();
+    await cluster.inSync([topic]);
+    console.log(`# node ${current} stopped cleanly (SIGTERM) and restarted`);
 
     const deadline = Date.now() + 120_000;
     while (new Set(seen).size < next && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -17,7 +17,9 @@
  *   await cluster.groupCoordinator(groupId)                // node id (leader of its __consumer_offsets partition)
  *   await cluster.transactionalIdLedBy(node, prefix)       // `${prefix}-<n>` whose coordinator is that node
  *                                                          // (so one kill hits partition leader and coordinator)
+ *   cluster.address(node)        // '127.0.0.1:<port>' of that node
  *   await cluster.kill(node)     // SIGKILL, returns once the process is gone
+ *   await cluster.stopNode(node) // SIGTERM (a clean stop), SIGKILL after 30 s; returns once gone
  *   await cluster.restart()      // starts every stopped node, returns once each answers
  *   await cluster.inSync(topics) // until every partition of these topics has its full ISR again
  *   cluster.running(node)        // is the node's process alive
@@ -48,7 +50,9 @@ export interface KafkaCluster {
   transactionCoordinator(transactionalId: string): Promise<number>;
   groupCoordinator(groupId: string): Promise<number>;
   transactionalIdLedBy(node: number, prefix: string): Promise<string>;
+  address(node: number): string;
   kill(node: number): Promise<void>;
+  stopNode(node: number): Promise<void>;
   restart(): Promise<void>;
   inSync(topics: string[], timeoutMs?: number): Promise<void>;
   running(node: number): boolean;
@@ -158,11 +162,22 @@ export async function startCluster(options: { name?: string; port?: number; node
       }
       throw new Error(`node ${node} leads no __transaction_state partition`);
     },
+    address: (node) => brokers[node - 1]!,
     async kill(node) {
       const pid = pidOf(node);
       if (!alive(pid)) throw new Error(`node ${node} is not running`);
       process.kill(pid!, 'SIGKILL');
       while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+    async stopNode(node) {
+      const pid = pidOf(node);
+      if (!alive(pid)) throw new Error(`node ${node} is not running`);
+      process.kill(pid!, 'SIGTERM');
+      const deadline = Date.now() + 30_000;
+      while (alive(pid)) {
+        if (Date.now() > deadline) process.kill(pid!, 'SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     async restart() {
       await script('start');
