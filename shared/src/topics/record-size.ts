@@ -70,3 +70,24 @@ export const DELIVERY_RECORD_OVERHEAD_BYTES =
 export function maxPayloadFor(maxMessageBytes: number): number {
   return maxMessageBytes - DELIVERY_RECORD_OVERHEAD_BYTES;
 }
+
+/**
+ * An upper bound of the bytes one record adds to a record batch: value, key, headers and their
+ * framing (varints counted at their largest). For sizing produce requests by what Kafka
+ * counts, headers included.
+ */
+export function recordBytes(message: {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Readonly<Record<string, string | Buffer | Array<string | Buffer> | undefined>>;
+}): number {
+  const size = (data: string | Buffer | null | undefined) => (data == null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+  let bytes = RECORD_FRAMING_BYTES + size(message.key) + size(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) bytes += HEADER_FRAMING_BYTES + Buffer.byteLength(name) + size(one);
+  }
+  return bytes;
+}
+
+/** A record batch's own header (format v2), counted once per batch on top of its records. */
+export const RECORD_BATCH_HEADER_BYTES = BATCH_HEADER_BYTES;
