@@ -11,7 +11,7 @@ import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { eventually, produceDeliveries, readAll, TEST_SECRET, testSubscription } from './support/topics.ts';
-import { topicNames } from '@hookrail/shared';
+import { flagRecord, topicNames } from '@hookrail/shared';
 
 describe('hookrail CLI', () => {
   const prefix = uniquePrefix('cli');
@@ -112,5 +112,25 @@ describe('hookrail CLI', () => {
     assert.match(replayed.stdout, /replayed 3 dead letter\(s\)/);
     await eventually(() => (ids.every((id) => receiver.delivered.has(id)) ? true : undefined), 20_000, 'the replayed deliveries');
     assert.match(hookrail('dlq', 'replay').stdout, /replayed 0 dead letter\(s\)/, 'a second replay finds nothing new');
+  });
+
+  it('lists a flagged subscription with its flag, and a registry record that is not a subscription with its problem', async () => {
+    const topic = topicNames(prefix).subscriptions;
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer
+      .send({
+        topic,
+        acks: -1,
+        messages: [flagRecord(topic, 'billing', { reason: 'receiver answered 410 Gone for msg_x', at: '2026-01-02T03:04:05.000Z' }).message, { key: 'junk', value: 'not json' }],
+      })
+      .finally(() => producer.disconnect());
+    const listed = hookrail('subscriptions', 'list');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /flagged 2026-01-02T03:04:05\.000Z: receiver answered 410 Gone for msg_x/);
+    assert.match(listed.stdout, /junk[\s\S]*not JSON/);
+    const json = JSON.parse(hookrail('subscriptions', 'list', '--json').stdout) as Array<{ id: string; flagged?: { reason: string }; problem?: string }>;
+    assert.match(json.find((s) => s.id === 'billing')?.flagged?.reason ?? '', /410 Gone/);
+    assert.match(json.find((s) => s.id === 'junk')?.problem ?? '', /not JSON/);
   });
 });

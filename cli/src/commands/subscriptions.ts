@@ -14,7 +14,8 @@ async function readRegistry(context: CliContext) {
   const registry = createSubscriptionRegistry({
     kafka: context.kafka,
     topic: context.topics.subscriptions,
-    logger: createLogger('cli', 'error'),
+    // Silent: problems are part of what the commands print, and --json output must stay JSON.
+    logger: createLogger('cli', 'silent'),
     owner: 'cli',
   });
   await registry.start();
