@@ -19,6 +19,19 @@
 #                    topics, groups, console-producer, console-consumer,
 #                    producer-perf, consumer-perf, api-versions, storage
 #   address          print the bootstrap address
+#   await            wait until the (already started) broker answers
+#
+# A three-node cluster on loopback (tests of broker failures; KRaft, every node a combined
+# broker+controller, a 3-voter controller quorum, internal topics with replication factor 3
+# and min ISR 2, min.insync.replicas 2 by default):
+#   cluster start    start every node that is not running (fresh: formatted with one cluster
+#                    id), wait until each answers; prints the bootstrap list as the LAST line
+#   cluster stop     stop every node (SIGTERM all at once, SIGKILL after KAFKA_STOP_TIMEOUT)
+#   cluster status   one line per node: "node N running pid=P address=H:P" or "node N stopped";
+#                    exit 0 if all run, 3 otherwise
+#   cluster kill N   SIGKILL node N (a crash); `cluster start` brings it back
+#   cluster address  print the bootstrap list
+#   cluster reset    stop, then delete every node's data
 #
 # Environment:
 #   KAFKA_HOME_DIR          data/log/pid folder (default <repo>/.kafka); a second broker
@@ -27,6 +40,11 @@
 #                           was last started with, else 9092)
 #   KAFKA_CONTROLLER_PORT   CONTROLLER port on 127.0.0.1 (default: likewise, else 9093)
 #   KAFKA_LIB_DIR           jar folder (default <repo>/.kafka/lib, shared by all brokers)
+#   KAFKA_NODES             nodes of `cluster` (default 3)
+#   KAFKA_CLUSTER_PORT      first port of `cluster` (default 19092): node N listens on
+#                           127.0.0.1:<port+2(N-1)> (19092, 19094, 19096), its controller on
+#                           the next port (19093, 19095, 19097); data in KAFKA_HOME_DIR/node<N>
+#                           (KAFKA_HOME_DIR defaults to <repo>/.kafka-cluster for `cluster`)
 #   KAFKA_START_TIMEOUT     seconds `start` waits for readiness (default 90)
 #   KAFKA_STOP_TIMEOUT      seconds `stop` waits after SIGTERM (default 30)
 #   KAFKA_HEAP_OPTS         broker heap (default "-Xms256m -Xmx1g")
@@ -39,6 +57,7 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 CONF_SRC_DIR="$REPO_ROOT/kafka"
 POM="$CONF_SRC_DIR/pom.xml"
 
+SELF="${BASH_SOURCE[0]}"
 HOME_DIR="${KAFKA_HOME_DIR:-$REPO_ROOT/.kafka}"
 LIB_DIR="${KAFKA_LIB_DIR:-$REPO_ROOT/.kafka/lib}"
 # The ports a home's broker was started with (written by `start`): status, stop and address
@@ -52,6 +71,12 @@ CONTROLLER_PORT="${CONTROLLER_PORT:-9093}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+# One node of a cluster (set by `cluster`); a lone broker is node 1 of a quorum of one.
+NODE_ID="${KAFKA_NODE_ID:-1}"
+QUORUM_VOTERS="${KAFKA_QUORUM_VOTERS:-1@127.0.0.1:$CONTROLLER_PORT}"
+REPLICATION="${KAFKA_REPLICATION:-1}"
+MIN_ISR="${KAFKA_MIN_ISR:-1}"
+START_WAIT="${KAFKA_START_WAIT:-1}"
 
 HOST=127.0.0.1
 ADDRESS="$HOST:$PORT"
@@ -159,6 +184,10 @@ render_config() {
   sed -e "s|@KAFKA_PORT@|$PORT|g" \
       -e "s|@KAFKA_CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
       -e "s|@DATA_DIR@|$DATA_DIR|g" \
+      -e "s|@NODE_ID@|$NODE_ID|g" \
+      -e "s|@QUORUM_VOTERS@|$QUORUM_VOTERS|g" \
+      -e "s|@REPLICATION@|$REPLICATION|g" \
+      -e "s|@MIN_ISR@|$MIN_ISR|g" \
       "$CONF_SRC_DIR/server.properties" >"$CONFIG.tmp"
   mv "$CONFIG.tmp" "$CONFIG"
   cat >"$PROBE_CONFIG" <<EOF
@@ -180,7 +209,7 @@ new_cluster_id() {
 format_storage_if_needed() {
   [[ -f "$DATA_DIR/meta.properties" ]] && return 0
   local cid out
-  cid="$(new_cluster_id)"
+  cid="${KAFKA_CLUSTER_ID:-$(new_cluster_id)}"
   log "formatting KRaft storage in $DATA_DIR (cluster id $cid)"
   if ! out="$(tool_java kafka.tools.StorageTool format --cluster-id "$cid" --config "$CONFIG" 2>&1)"; then
     echo "$out" >&2
@@ -265,6 +294,11 @@ cmd_start() {
   for i in $(seq 1 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
   pid="$(read_pid)"
   [[ -n "$pid" ]] || fail_start "the broker process did not start"
+  if [[ "$START_WAIT" == 0 ]]; then
+    log "started broker pid $pid (not waiting: KAFKA_START_WAIT=0)"
+    echo "$ADDRESS"
+    return 0
+  fi
   log "started broker pid $pid, waiting up to ${START_TIMEOUT}s for $ADDRESS ..."
   wait_until_ready "$pid"
   log "ready after $((SECONDS - t0))s (log: $SERVER_LOG)"
@@ -376,6 +410,99 @@ cmd_run() {
   exec "$JAVA" ${KAFKA_TOOL_OPTS:--Xmx512m} -cp "$LIB_DIR/*" "$cls" "$@"
 }
 
+cmd_await() {
+  local pid
+  pid="$(running_pid)"
+  [[ -n "$pid" ]] || die "no broker running in $HOME_DIR"
+  wait_until_ready "$pid"
+  echo "$ADDRESS"
+}
+
+# ---------------------------------------------------------------- cluster
+
+CLUSTER_NODES="${KAFKA_NODES:-3}"
+CLUSTER_PORT="${KAFKA_CLUSTER_PORT:-19092}"
+CLUSTER_HOME="${KAFKA_HOME_DIR:-$REPO_ROOT/.kafka-cluster}"
+
+cluster_voters() {
+  local i voters=""
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do
+    voters+="${voters:+,}$i@$HOST:$((CLUSTER_PORT + 2 * (i - 1) + 1))"
+  done
+  echo "$voters"
+}
+
+cluster_address() {
+  local i list=""
+  for ((i = 1; i <= CLUSTER_NODES; i++)); do list+="${list:+,}$HOST:$((CLUSTER_PORT + 2 * (i - 1)))"; done
+  echo "$list"
+}
+
+# Runs this script's single-node command $2 for node $1 of the cluster.
+on_node() {
+  local i="$1"; shift
+  local min_isr=$((CLUSTER_NODES >= 3 ? 2 : 1))
+  KAFKA_HOME_DIR="$CLUSTER_HOME/node$i" \
+    KAFKA_PORT=$((CLUSTER_PORT + 2 * (i - 1))) \
+    KAFKA_CONTROLLER_PORT=$((CLUSTER_PORT + 2 * (i - 1) + 1)) \
+    KAFKA_NODE_ID="$i" \
+    KAFKA_QUORUM_VOTERS="$(cluster_voters)" \
+    KAFKA_REPLICATION="$((CLUSTER_NODES < 3 ? CLUSTER_NODES : 3))" \
+    KAFKA_MIN_ISR="$min_isr" \
+    KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}" \
+    KAFKA_CLUSTER_ID="$CLUSTER_ID" \
+    bash "$SELF" "$@"
+}
+
+cmd_cluster() {
+  local sub="${1:-}" i
+  (($#)) && shift
+  mkdir -p "$CLUSTER_HOME"
+  CLUSTER_ID=""
+  if [[ -f "$CLUSTER_HOME/cluster.id" ]]; then CLUSTER_ID="$(cat "$CLUSTER_HOME/cluster.id")"; fi
+  case "$sub" in
+    start)
+      need_java
+      cmd_fetch
+      if [[ -z "$CLUSTER_ID" ]]; then
+        CLUSTER_ID="$(new_cluster_id)"
+        echo "$CLUSTER_ID" >"$CLUSTER_HOME/cluster.id"
+      fi
+      # Every node first (none answers before a quorum of controllers is up), then wait for each.
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do KAFKA_START_WAIT=0 on_node "$i" start >/dev/null; done
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do on_node "$i" await >/dev/null; done
+      log "cluster of $CLUSTER_NODES nodes ready"
+      cluster_address
+      ;;
+    stop)
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do on_node "$i" stop & done
+      wait
+      ;;
+    status)
+      local all=0 line
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do
+        if line="$(on_node "$i" status)"; then echo "node $i $line"; else echo "node $i $line"; all=3; fi
+      done
+      return "$all"
+      ;;
+    kill)
+      i="${1:-}"
+      [[ "$i" =~ ^[0-9]+$ ]] && ((i >= 1 && i <= CLUSTER_NODES)) || die "cluster kill: expected a node number from 1 to $CLUSTER_NODES"
+      local pid
+      pid="$(tr -dc '0-9' <"$CLUSTER_HOME/node$i/kafka.pid" 2>/dev/null || true)"
+      [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null && log "node $i (pid $pid) killed" || log "node $i is not running"
+      ;;
+    address) cluster_address ;;
+    reset)
+      cmd_cluster stop
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do on_node "$i" reset; done
+      rm -f "$CLUSTER_HOME/cluster.id"
+      rmdir "$CLUSTER_HOME" 2>/dev/null || true
+      ;;
+    *) die "cluster: expected start, stop, status, kill N, address or reset" ;;
+  esac
+}
+
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
 }
@@ -392,6 +519,8 @@ main() {
     reset) cmd_reset ;;
     run) cmd_run "$@" ;;
     address) echo "$ADDRESS" ;;
+    await) cmd_await ;;
+    cluster) cmd_cluster "$@" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;
   esac

@@ -11,7 +11,7 @@ import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { eventually, produceDeliveries, readAll, TEST_SECRET, testSubscription } from './support/topics.ts';
-import { topicNames } from '@hookrail/shared';
+import { flagRecord, topicNames } from '@hookrail/shared';
 
 describe('hookrail CLI', () => {
   const prefix = uniquePrefix('cli');
@@ -64,6 +64,17 @@ describe('hookrail CLI', () => {
     assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.url: expected an http:\/\/ or https:\/\/ URL/);
     assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.tier: expected tier 1, 2 or 3/);
     assert.match(result.stderr, /subscriptions\[0\] \(billing\)\.secrets: expected at least one signing secret/);
+  });
+
+  it('rejects a secret signing could not use, saying how to make a good one, and writes nothing', () => {
+    const file = join(dir, 'unpadded.yaml');
+    const unpadded = TEST_SECRET.replace(/=+$/, '');
+    writeFileSync(file, `subscriptions:\n  - id: ledger\n    source: erp\n    destination: ledger\n    url: https://ledger.example.com\n    eventTypes: ["*"]\n    tier: 2\n    secrets: ["${unpadded}"]\n`);
+    const result = hookrail('subscriptions', 'apply', file);
+    assert.notEqual(result.code, 0, result.stderr);
+    assert.match(result.stderr, /subscriptions\[0\] \(ledger\)\.secrets\[0\]: the signing secret is base64 without its "=" padding .*expected "whsec_" \+ base64 of 24–64 random bytes \(make one with "hookrail secrets generate"/);
+    assert.ok(!result.stderr.includes(unpadded.slice(6)), 'the secret is not echoed');
+    assert.doesNotMatch(hookrail('subscriptions', 'list').stdout, /ledger/);
   });
 
   it('applies subscriptions from YAML and lists them with secrets redacted', () => {
@@ -127,5 +138,25 @@ describe('hookrail CLI', () => {
     const twice = hookrail('dlq', 'inspect', '--json').stdout.trim().split('\n').map((line) => JSON.parse(line));
     assert.ok(twice.every((r) => r.replayed?.times === 2));
     assert.deepEqual(await cliGroups(), groupsBefore, 'inspect and replay leave no consumer group behind');
+  });
+
+  it('lists a flagged subscription with its flag, and a registry record that is not a subscription with its problem', async () => {
+    const topic = topicNames(prefix).subscriptions;
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer
+      .send({
+        topic,
+        acks: -1,
+        messages: [flagRecord(topic, 'billing', { reason: 'receiver answered 410 Gone for msg_x', at: '2026-01-02T03:04:05.000Z' }).message, { key: 'junk', value: 'not json' }],
+      })
+      .finally(() => producer.disconnect());
+    const listed = hookrail('subscriptions', 'list');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /flagged 2026-01-02T03:04:05\.000Z: receiver answered 410 Gone for msg_x/);
+    assert.match(listed.stdout, /junk[\s\S]*not JSON/);
+    const json = JSON.parse(hookrail('subscriptions', 'list', '--json').stdout) as Array<{ id: string; flagged?: { reason: string }; problem?: string }>;
+    assert.match(json.find((s) => s.id === 'billing')?.flagged?.reason ?? '', /410 Gone/);
+    assert.match(json.find((s) => s.id === 'junk')?.problem ?? '', /not JSON/);
   });
 });

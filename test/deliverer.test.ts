@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
-import { H } from '@hookrail/shared';
-import { testKafka, uniquePrefix } from './support/kafka.ts';
+import { createSubscriptionRegistry, H, type Subscription } from '@hookrail/shared';
+import { testKafka, testLogger, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import {
@@ -24,6 +24,8 @@ describe('deliverer', () => {
   let install: TestInstall;
   let deliverer: RunningProcess;
   const receivers: Record<string, Receiver> = {};
+  let releaseHeld!: () => void;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
 
   before(async () => {
     kafka = testKafka();
@@ -40,6 +42,7 @@ describe('deliverer', () => {
     receivers.signed = await startReceiver(() => ({ status: 204 }));
     receivers.once = await startReceiver((r) => ({ status: r.seen === 0 ? 502 : 200 }));
     receivers.quick = await startReceiver(() => ({ status: 200 }));
+    receivers.held = await startReceiver(() => ({ status: 410, after: held }));
     await applySubscriptions(kafka, install, [
       testSubscription({ id: 'flaky', url: receivers.flaky.url, tier: 2 }),
       testSubscription({ id: 'down', url: receivers.down.url, tier: 3 }),
@@ -50,6 +53,7 @@ describe('deliverer', () => {
       testSubscription({ id: 'once', url: receivers.once.url, tier: 2, maxInFlight: 100 }),
       testSubscription({ id: 'quick', url: receivers.quick.url, tier: 1 }),
       testSubscription({ id: 'quick2', url: receivers.quick.url, tier: 2 }),
+      testSubscription({ id: 'rotated', url: receivers.held.url, tier: 3 }),
       testSubscription({ id: 'signed', url: receivers.signed.url, tier: 2, secrets: [`whsec_${Buffer.alloc(32, 9).toString('base64')}`, TEST_SECRET] }),
     ]);
     deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1' });
@@ -57,11 +61,19 @@ describe('deliverer', () => {
   });
 
   after(async () => {
+    releaseHeld();
     const code = await deliverer?.stop();
     for (const receiver of Object.values(receivers)) await receiver.close();
     assert.equal(code, 0, 'the deliverer exits 0 on SIGTERM');
   });
 
+  /** The registry as a service sees it: flags merged, problems named. */
+  const readRegistry = async () => {
+    const registry = createSubscriptionRegistry({ kafka, topic: install.topics.subscriptions, logger: testLogger, owner: 'test' });
+    await registry.start();
+    await registry.stop();
+    return registry;
+  };
   const attemptsOf = async (subscription: string) =>
     (await readAll(kafka, install.topics.attempts)).map((r) => JSON.parse(r.value)).filter((a) => a.subscriptionId === subscription);
   const deadLettersOf = async (subscription: string) =>
@@ -108,9 +120,53 @@ describe('deliverer', () => {
     assert.equal(receivers.bad!.requests.length, 1, 'a 4xx is not retried');
     const gone = await eventually(async () => ((await deadLettersOf('gone')).length ? deadLettersOf('gone') : undefined), 20_000, '410 dead letter');
     assert.equal(gone[0]!.headers[H.error], 'gone');
-    const registry = await readAll(kafka, install.topics.subscriptions);
-    const flagged = registry.filter((r) => r.key === 'gone').map((r) => JSON.parse(r.value)).at(-1);
-    assert.match(flagged.flagged.reason, /410 Gone/);
+    const flagged = await eventually(async () => (await readRegistry()).get('gone')?.flagged, 10_000, 'the 410 flag');
+    assert.match(flagged.reason, /410 Gone/);
+  });
+
+  it('the 410 flag never undoes a secret rotation made while the delivery was in flight', async () => {
+    const rotated = testSubscription({ id: 'rotated', url: receivers.held!.url, tier: 3 });
+    await produceDeliveries(kafka, install, rotated, 1);
+    // The deliverer has read the subscription (secret A) and is waiting for the receiver.
+    await eventually(() => (receivers.held!.requests.length > 0 ? true : undefined), 20_000, 'the held request');
+    const newSecret = `whsec_${Buffer.alloc(32, 11).toString('base64')}`;
+    await applySubscriptions(kafka, install, [{ ...rotated, secrets: [newSecret] }]);
+    releaseHeld();
+    await eventually(async () => ((await deadLettersOf('rotated')).length ? true : undefined), 20_000, 'the 410 dead letter');
+    const view = await eventually(async () => {
+      const subscription = (await readRegistry()).get('rotated');
+      return subscription?.flagged ? subscription : undefined;
+    }, 10_000, 'the flag on the rotated subscription');
+    assert.deepEqual(view.secrets, [newSecret], 'the operator\'s rotation survives the flag');
+    assert.match(view.flagged!.reason, /410 Gone/);
+    assert.ok(!(await readAll(kafka, install.topics.subscriptions)).some((r) => r.key === 'rotated' && r.value.includes('flagged')), 'no stale copy written');
+  });
+
+  it('a subscription stored with a secret signing cannot use gets DLQ records; the others keep flowing', async () => {
+    // Written straight to the registry topic, as a record from before apply validated secrets.
+    const unpadded = TEST_SECRET.replace(/=+$/, '');
+    const stored = { ...testSubscription({ id: 'badsecret', url: receivers.quick!.url, tier: 1 }), secrets: [unpadded] };
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: install.topics.subscriptions, acks: -1, messages: [{ key: 'badsecret', value: JSON.stringify(stored) }] }).finally(() => producer.disconnect());
+    await eventually(async () => ((await readRegistry()).problem('badsecret') ? true : undefined), 10_000, 'the registry to read it');
+    const before = receivers.quick!.requests.length;
+    const bad = await produceDeliveries(kafka, install, stored as Subscription, 3);
+    const good = await produceDeliveries(kafka, install, testSubscription({ id: 'quick', url: receivers.quick!.url, tier: 1 }), 3);
+    const dead = await eventually(async () => {
+      const list = await deadLettersOf('badsecret');
+      return list.length === 3 ? list : undefined;
+    }, 30_000, 'three dead letters for the bad secret');
+    assert.deepEqual(dead.map((r) => r.headers[H.deliveryId]).sort(), [...bad].sort());
+    for (const record of dead) {
+      assert.equal(record.headers[H.error], 'invalid-secret');
+      assert.match(record.headers[H.errorDetail]!, /subscription badsecret cannot be signed for: secrets\[0\]: the signing secret is base64 without its "=" padding/);
+      assert.ok(!record.headers[H.errorDetail]!.includes(unpadded.slice(6, 30)), 'the secret is not in the DLQ');
+    }
+    await eventually(() => (good.every((id) => receivers.quick!.delivered.has(id)) ? true : undefined), 30_000, 'the other subscription delivered');
+    assert.equal(receivers.quick!.requests.filter((r) => bad.includes(r.webhookId)).length, 0, 'no request for the unusable secret');
+    assert.ok(receivers.quick!.requests.length >= before + 3);
+    assert.equal(deliverer.child.exitCode, null, 'the deliverer is still running');
   });
 
   it('honours Retry-After: the retry waits at least as long as the receiver asked', async () => {

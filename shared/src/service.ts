@@ -72,6 +72,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   process.on('unhandledRejection', fail);
 
   const ops = await startOpsServer({ host: config.ops.host, port: config.ops.port, telemetry });
+  logger.info({ opsPort: ops.port }, 'starting');
   const shutdown = async (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal, exiting now');

@@ -17,6 +17,8 @@ export interface Reply {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** Answer only once this settles (a test holds the answer until it has changed something). */
+  after?: Promise<unknown>;
 }
 
 export interface Receiver {
@@ -55,7 +57,8 @@ export async function startReceiver(reply: (request: ReceivedRequest) => Reply =
         if (answer.status >= 200 && answer.status < 300) delivered.add(webhookId);
         response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      if (answer.after) void answer.after.then(send, send);
+      else if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });
   });

@@ -19,6 +19,13 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
+// Services a test started and that still run: killed when the test process exits, whatever
+// the way (a failed assertion, --test-force-exit), so no run leaves an orphan behind.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Starts a service's main as its own process, the way an operator runs it. */
 export function startService(name: ServiceName, env: Record<string, string>): RunningProcess {
   const child = spawn(
@@ -36,10 +43,6 @@ export function startService(name: ServiceName, env: Record<string, string>): Ru
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  // However the test process ends (a failed assertion, --test-force-exit), its services go too.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters: Array<() => void> = [];
@@ -55,7 +58,11 @@ export function startService(name: ServiceName, env: Record<string, string>): Ru
     stderr.push(line);
     if (process.env.TEST_SERVICE_STDERR) process.stderr.write(`[${name}] ${line}\n`);
   });
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  live.add(child);
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    live.delete(child);
+    return (code ?? signal) as number | string;
+  });
 
   return {
     child,

@@ -18,13 +18,15 @@ async function readRegistry(context: CliContext) {
   const registry = createSubscriptionRegistry({
     kafka: context.kafka,
     topic: context.topics.subscriptions,
+    // Silent: problems are part of what the commands print, and --json output must stay JSON.
     logger: createLogger('cli', 'silent'),
     owner: 'cli',
   });
   await registry.start();
   const all = registry.all();
+  const problems = registry.problems();
   await registry.stop();
-  return all;
+  return Object.assign(all, { problems });
 }
 
 function readFile(file: string): string {
@@ -90,12 +92,21 @@ export function subscriptionsCommand(program: Command): void {
     .addHelpText('after', examples('hookrail subscriptions list', 'hookrail subscriptions list --json'))
     .action(async (options: { json?: boolean }) => {
       const all = await readRegistry(await connectedContext(program.opts<GlobalOptions>()));
-      const redacted = all.map((s) => ({ ...s, secrets: s.secrets.map(() => 'whsec_[redacted]') }));
-      if (options.json) return printJson(redacted);
-      const rows = table(['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag']);
+      const problemOf = new Map(all.problems.map(({ id, problem }) => [id, problem]));
+      const redacted = all.map((s) => ({
+        ...s,
+        secrets: s.secrets.map(() => 'whsec_[redacted]'),
+        ...(problemOf.has(s.id) ? { problem: problemOf.get(s.id) } : {}),
+      }));
+      // Records that are not subscriptions at all are not in the view: list them too.
+      const unreadable = all.problems.filter(({ id }) => !all.some((s) => s.id === id));
+      if (options.json) return printJson([...redacted, ...unreadable]);
+      const rows = table(['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag / problem']);
       for (const s of redacted) {
-        rows.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), s.flagged?.reason ?? '']);
+        const note = [s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
+        rows.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
       }
+      for (const { id, problem } of unreadable) rows.push([id, '', '', '', '', '', problem]);
       console.log(rows.toString());
       console.log(`${redacted.length} subscription(s)`);
     });

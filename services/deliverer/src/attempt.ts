@@ -1,5 +1,6 @@
 import {
   deliveryHeaders,
+  flagRecord,
   H,
   ladderFor,
   type BaseConfig,
@@ -11,7 +12,7 @@ import {
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult } from './policy/classify.ts';
 import { decideRetry } from './policy/retry-decision.ts';
-import { signatureHeaders } from './policy/signing.ts';
+import { signAttempt } from './policy/signing.ts';
 
 /** Where a consumed record came from: DLQ records name it, attempt records too. */
 export interface Origin {
@@ -53,6 +54,8 @@ export interface AttemptDependencies {
   jitterRatio: number;
   now?: () => number;
   random?: () => number;
+  /** Why a subscription cannot be delivered to (the registry's `problem`), for the DLQ detail. */
+  problemOf?: (subscriptionId: string) => string | undefined;
 }
 
 export interface AttemptOutcome {
@@ -89,11 +92,7 @@ export async function attemptDelivery(
     ...(subscription ? { destination: subscription.destination } : {}),
   };
 
-  if (!subscription || !subscription.enabled) {
-    const errorClass = subscription ? 'subscription-disabled' : 'subscription-missing';
-    const detail = subscription
-      ? `subscription ${delivery.subscriptionId} is disabled`
-      : `subscription ${delivery.subscriptionId} does not exist (deleted after routing?)`;
+  const noAttempt = (errorClass: string, detail: string): AttemptOutcome => {
     const entry: AttemptLogEntry = { ...base, attempt: delivery.attempt, outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
     return {
       entry,
@@ -102,16 +101,27 @@ export async function attemptDelivery(
         deadLetter(delivery, origin, deps.topics, { errorClass, detail, lastAttemptAt: attemptedAt, firstAttemptAt }),
       ],
     };
+  };
+  const problem = deps.problemOf?.(delivery.subscriptionId);
+  if (!subscription) {
+    return problem
+      ? noAttempt('subscription-invalid', problem)
+      : noAttempt('subscription-missing', `subscription ${delivery.subscriptionId} does not exist (deleted after routing?)`);
   }
+  if (!subscription.enabled) return noAttempt('subscription-disabled', `subscription ${delivery.subscriptionId} is disabled`);
 
   const timestampSeconds = Math.floor(attemptedAt / 1_000);
+  const signed = signAttempt({ deliveryId: delivery.deliveryId, timestampSeconds, body: delivery.payload, secrets: subscription.secrets });
+  if (!signed.ok) {
+    return noAttempt('invalid-secret', `subscription ${subscription.id} cannot be signed for: ${signed.problem}; apply it again with a good secret, then "hookrail dlq replay --subscription ${subscription.id}"`);
+  }
   const result = await deps.sender.send({
     url: subscription.url,
     body: delivery.payload,
     headers: {
       'content-type': delivery.contentType,
       'user-agent': deps.userAgent,
-      ...signatureHeaders({ deliveryId: delivery.deliveryId, timestampSeconds, body: delivery.payload, secrets: subscription.secrets }),
+      ...signed.headers,
       ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
     },
   });
@@ -167,12 +177,10 @@ export async function attemptDelivery(
   ];
   if (errorClass === 'gone') {
     // 410: the receiver says the endpoint is gone for good. Flag the subscription so an
-    // operator disables it; hookrail does not disable integrations on its own.
-    const flagged: Subscription = {
-      ...subscription,
-      flagged: { reason: `receiver answered 410 Gone for ${delivery.deliveryId}`, at: new Date(attemptedAt).toISOString() },
-    };
-    records.push({ topic: deps.topics.subscriptions, message: { key: subscription.id, value: JSON.stringify(flagged) } });
+    // operator disables it; hookrail does not disable integrations on its own. The flag is a
+    // record of its own: a copy of the subscription could undo a newer change to it.
+    const flag = { reason: `receiver answered 410 Gone for ${delivery.deliveryId}`, at: new Date(attemptedAt).toISOString() };
+    records.push(flagRecord(deps.topics.subscriptions, subscription.id, flag));
   }
   return { entry, records };
 }

@@ -58,7 +58,7 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
         logger,
         onAttempt,
         fail: context.fail,
-        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio },
+        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem },
       }),
     );
   }

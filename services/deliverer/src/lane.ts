@@ -1,7 +1,7 @@
 import {
   H,
   ladderFor,
-  MAX_RECORD_BYTES,
+  maxRecordBytesFor,
   parseDelivery,
   quarantineRecord,
   startKafkaJsTrackedConsumer,
@@ -90,7 +90,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     maxBuffered: settings.maxBuffered,
     maxWindow: settings.maxWindow,
     commitIntervalMs: settings.commitIntervalMs,
-    maxRecordBytes: MAX_RECORD_BYTES,
+    maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     // Short fetch waits: a resumed retry partition is fetched promptly.
     maxWaitTimeInMs: 50,
     onFatal: options.fail,

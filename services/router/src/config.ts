@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { baseConfigSchema, baseEnv, DEFAULT_OPS_PORTS, opsSchema, durationMs, integer, list, topicName } from '@hookrail/shared';
+import {
+  baseConfigSchema,
+  baseEnv,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_OPS_PORTS,
+  opsSchema,
+  DELIVERY_RECORD_OVERHEAD_BYTES,
+  durationMs,
+  integer,
+  list,
+  maxPayloadFor,
+  topicName,
+} from '@hookrail/shared';
 import { hostname } from 'node:os';
 
 export const routerConfigSchema = baseConfigSchema.extend({
@@ -27,7 +39,8 @@ export const routerConfigSchema = baseConfigSchema.extend({
       idPath: z.string().min(1).default('id'),
       typePath: z.string().min(1).default('type'),
       timePath: z.string().min(1).default('time'),
-      maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
+      /** Larger events go to the invalid topic; must fit the topics' max.message.bytes (checked below). */
+      maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
       schemaRegistryUrl: z.url({ error: 'expected the schema registry URL' }).optional(),
       /** Source records held between fetch and commit. */
       maxBuffered: integer(1, 100_000).default(5_000),
@@ -38,6 +51,20 @@ export const routerConfigSchema = baseConfigSchema.extend({
     .refine((router) => router.sourceTopics.length > 0 || router.sourcePattern !== undefined, {
       error: 'expected source topics: set router.sourceTopics (HOOKRAIL_ROUTER_SOURCE_TOPICS) or router.sourcePattern (HOOKRAIL_ROUTER_SOURCE_PATTERN)',
     }),
+}).superRefine((config, context) => {
+  // A payload the router accepts must fit, with hookrail's key and headers, in every record
+  // written for it; otherwise its fan-out could never be produced.
+  const largest = maxPayloadFor(config.topics.maxMessageBytes);
+  if (config.router.maxPayloadBytes > largest) {
+    context.addIssue({
+      code: 'custom',
+      path: ['router', 'maxPayloadBytes'],
+      message:
+        `expected at most ${largest} bytes: with up to ${DELIVERY_RECORD_OVERHEAD_BYTES} bytes of key and headers, a larger payload ` +
+        `would not fit the topics' max.message.bytes of ${config.topics.maxMessageBytes} (topics.maxMessageBytes, HOOKRAIL_TOPIC_MAX_MESSAGE_BYTES); ` +
+        'lower it, or raise both that and the topics\' max.message.bytes',
+    });
+  }
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

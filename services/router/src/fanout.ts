@@ -21,7 +21,7 @@ export function fanOut(
   subscriptions: Iterable<Subscription>,
   topics: TopicNames,
 ): OutgoingRecord[] {
-  const traceparent = headerString(record.headers, 'traceparent') ?? headerString(record.headers, 'ce_traceparent');
+  const traceparent = w3cTraceparent(headerString(record.headers, 'traceparent') ?? headerString(record.headers, 'ce_traceparent'));
   return matchSubscriptions(subscriptions, { type: event.type, topic: record.topic }).map((subscription) => {
     const headers = deliveryHeaders({
       deliveryId: deliveryId(event.id, subscription.id),
@@ -41,6 +41,15 @@ export function fanOut(
       message: { key: subscription.id, value: event.payload, headers },
     };
   });
+}
+
+/**
+ * A W3C trace context (version 00: 55 characters) or nothing: anything else is not passed on,
+ * which also keeps the header within the size bound of shared/src/topics/record-size.ts.
+ */
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+export function w3cTraceparent(value: string | undefined): string | undefined {
+  return value !== undefined && TRACEPARENT.test(value.trim()) ? value.trim() : undefined;
 }
 
 /** The source record as it came, plus why it could not be routed: for the invalid topic. */

@@ -1,7 +1,8 @@
 import {
   createSubscriptionRegistry,
   H,
-  MAX_RECORD_BYTES,
+  maxRecordBytesFor,
+  outgoingRecordBytes,
   quarantineRecord,
   startKafkaJsTrackedConsumer,
   type ConsumedRecord,
@@ -76,7 +77,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     maxBuffered: settings.maxBuffered,
     maxWindow: 10_000,
     commitIntervalMs: settings.commitIntervalMs,
-    maxRecordBytes: MAX_RECORD_BYTES,
+    maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     onFatal: context.fail,
     handler: {
       async handle(record, signal) {
@@ -85,7 +86,11 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
         if ('invalid' in decoded) {
           logger.warn({ source: `${record.topic}/${record.partition}/${record.offset}`, reason: decoded.reason, detail: decoded.detail }, 'invalid event');
           routed.add(1, { outcome: 'invalid' });
-          return [invalidRecord(decoded, source, topics)];
+          const invalid = invalidRecord(decoded, source, topics);
+          if (decoded.reason !== 'oversize') return [invalid];
+          // Its whole copy may not fit the invalid topic: kept cut to size, with its SHA-256.
+          const consumed = { topic: record.topic, partition: record.partition, offset: record.offset };
+          return [quarantineRecord(invalid, { topic: topics.invalid, reason: decoded.detail, bytes: outgoingRecordBytes(invalid), consumed })];
         }
         const records = fanOut(decoded, source, registry.all(), topics);
         routed.add(1, { outcome: 'routed' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DELIVERY_RECORD_OVERHEAD_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../topics/record-size.ts';
 import { boolean, durationMs, hostPort, integer, list, logLevel, ratio, topicName } from './fields.ts';
 
 /** What every service shares: the broker, the topics, logging, the ops HTTP port, shutdown. */
@@ -54,12 +55,22 @@ export const topicsSchema = z.strictObject({
     .default('hookrail'),
   partitions: integer(1, 10_000).default(6),
   replicationFactor: integer(1, 10).default(1),
+  /** `min.insync.replicas` of the topics hookrail creates (unset: the broker's default). */
+  minInsyncReplicas: integer(1, 10).optional(),
+  /**
+   * `max.message.bytes` of every hookrail topic, set explicitly and verified, so the router's
+   * max payload can be checked against it (default: Kafka's own default, 1 048 588).
+   */
+  maxMessageBytes: integer(DELIVERY_RECORD_OVERHEAD_BYTES + 1, 1_000_000_000).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
   /** Retention of tier, retry, attempts, invalid and alerts topics. */
   retentionMs: durationMs.default(7 * 86_400_000),
   /** The DLQ is kept longer: data teams replay from it. */
   dlqRetentionMs: durationMs.default(30 * 86_400_000),
   /** Create missing topics at start-up (off: only verify, fail if missing). */
   create: boolean.default(true),
+}).refine((topics) => topics.minInsyncReplicas === undefined || topics.minInsyncReplicas <= topics.replicationFactor, {
+  path: ['minInsyncReplicas'],
+  error: 'expected at most the replication factor (topics.replicationFactor, HOOKRAIL_TOPIC_REPLICATION_FACTOR): no write could ever succeed',
 });
 
 export const baseConfigSchema = z.strictObject({
@@ -100,6 +111,8 @@ export const baseEnv: Record<string, string> = {
   HOOKRAIL_TOPIC_PREFIX: 'topics.prefix',
   HOOKRAIL_TOPIC_PARTITIONS: 'topics.partitions',
   HOOKRAIL_TOPIC_REPLICATION_FACTOR: 'topics.replicationFactor',
+  HOOKRAIL_TOPIC_MIN_INSYNC_REPLICAS: 'topics.minInsyncReplicas',
+  HOOKRAIL_TOPIC_MAX_MESSAGE_BYTES: 'topics.maxMessageBytes',
   HOOKRAIL_TOPIC_RETENTION: 'topics.retentionMs',
   HOOKRAIL_DLQ_RETENTION: 'topics.dlqRetentionMs',
   HOOKRAIL_TOPICS_CREATE: 'topics.create',

@@ -1,15 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { retryTransient, type RetryTransientOptions } from '../kafka/retry-transient.ts';
 import type { Logger } from '../logging.ts';
-import { parseSubscription, SubscriptionError, type Subscription } from './subscription.ts';
+import { flaggedId, flagKey, parseFlag, type SubscriptionFlag } from './flag.ts';
+import { parseStoredSubscription, SubscriptionError, type Subscription } from './subscription.ts';
 
 /** Every service's live, in-memory view of the compacted subscriptions topic. */
 export interface SubscriptionRegistry {
   /** Resolves once everything written before the call has been read. */
   start(): Promise<void>;
+  /** The subscription, with its newest flag merged in. */
   get(id: string): Subscription | undefined;
   all(): Subscription[];
-  /** Called after each change (a subscription added, replaced or deleted). */
+  /**
+   * Why a subscription cannot be delivered to although its record exists: a secret signing
+   * cannot use (the subscription is still in the view, so its events are routed and
+   * dead-lettered with this reason), or a record that is not a subscription at all (kept out
+   * of the view). Undefined when there is nothing wrong.
+   */
+  problem(id: string): string | undefined;
+  /** Every such problem, by subscription id (for `subscriptions list`). */
+  problems(): Array<{ id: string; problem: string }>;
+  /** Called after each change (a subscription added, replaced, flagged or deleted). */
   onChange(listener: (id: string, subscription: Subscription | undefined) => void): void;
   stop(): Promise<void>;
 }
@@ -23,9 +35,15 @@ export function createSubscriptionRegistry(options: {
   logger: Logger;
   /** Names the reader's throwaway consumer group: `hookrail-registry-<owner>-<uuid>`. */
   owner: string;
+  /** Retries of transient broker errors while starting (tests shorten them). */
+  retry?: RetryTransientOptions;
+  /** How long start() waits to have read the topic to its end (default 120 s). */
+  catchUpTimeoutMs?: number;
 }): SubscriptionRegistry {
   const { kafka, topic, logger } = options;
   const subscriptions = new Map<string, Subscription>();
+  const flags = new Map<string, SubscriptionFlag>();
+  const problems = new Map<string, string>();
   const listeners: Array<(id: string, subscription: Subscription | undefined) => void> = [];
   // Every reader must see the whole topic, so each gets a group of its own and never commits.
   const consumer = kafka.consumer({
@@ -35,33 +53,91 @@ export function createSubscriptionRegistry(options: {
     maxWaitTimeInMs: 500,
   });
 
+  const view = (id: string): Subscription | undefined => {
+    const subscription = subscriptions.get(id);
+    const flag = flags.get(id);
+    return subscription && flag ? { ...subscription, flagged: flag } : subscription;
+  };
+  const changed = (id: string) => {
+    const subscription = view(id);
+    for (const listener of listeners) listener(id, subscription);
+  };
+
+  const applyFlag = (id: string, value: Buffer | null) => {
+    const flag = value === null ? undefined : parseFlag(value);
+    if (value !== null && !flag) logger.error({ topic, key: flagKey(id) }, 'ignoring a flag record that is not {reason, at}');
+    if (flag) flags.set(id, flag);
+    else flags.delete(id);
+    changed(id);
+  };
+
   const apply = (key: string, value: Buffer | null) => {
+    const flagged = flaggedId(key);
+    if (flagged !== undefined) return applyFlag(flagged, value);
+    problems.delete(key);
     if (value === null) {
       subscriptions.delete(key);
-      for (const listener of listeners) listener(key, undefined);
-      return;
+      return changed(key);
     }
     try {
-      const subscription = parseSubscription(JSON.parse(value.toString('utf8')), `subscription ${key}`);
-      subscriptions.set(subscription.id, subscription);
-      for (const listener of listeners) listener(subscription.id, subscription);
+      const { subscription, unusableSecret } = parseStoredSubscription(JSON.parse(value.toString('utf8')), `subscription ${key}`);
+      if (subscription.id !== key) throw new SubscriptionError([`subscription ${key}: its id is "${subscription.id}", not its key`]);
+      subscriptions.set(key, subscription);
+      if (unusableSecret) {
+        problems.set(key, unusableSecret);
+        logger.error({ topic, key, detail: unusableSecret }, 'subscription has an unusable signing secret: its deliveries go to the DLQ until it is applied again with a good one');
+      }
     } catch (error) {
-      const detail = error instanceof SubscriptionError ? error.problems : String(error);
+      // Not a subscription: keep it out of routing, and let the deliverer say why.
+      const detail = error instanceof SubscriptionError ? error.problems : [`subscription ${key}: not JSON (${String(error)})`];
+      subscriptions.delete(key);
+      problems.set(key, `the registry record of subscription ${key} is invalid: ${detail.join('; ')}`);
       logger.error({ topic, key, detail }, 'ignoring an invalid subscription record');
     }
+    changed(key);
+  };
+
+  const retry = (what: string, step: () => Promise<void>) =>
+    retryTransient(what, step, {
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ topic, attempt, delayMs, error: (error as Error).message }, `${what}: transient broker error, retrying`),
+      ...options.retry,
+    });
+
+  // A missing topic is not transient (KafkaJS would retry it for minutes): say so at once,
+  // after one second's grace for a topic created a moment ago.
+  const mustExist = async (admin: Admin) => {
+    for (let look = 0; !(await admin.listTopics()).includes(topic); look++) {
+      if (look >= 1) throw new Error(`the subscriptions topic ${topic} does not exist (create it with "hookrail topics create")`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  };
+
+  const readEnds = async () => {
+    let ends: Array<{ partition: number; high: string; low: string }> = [];
+    await retry(`reading the end offsets of ${topic}`, async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await mustExist(admin);
+        ends = await admin.fetchTopicOffsets(topic);
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    return ends;
   };
 
   return {
     async start() {
-      const admin = kafka.admin();
-      await admin.connect();
-      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const ends = await readEnds();
       // The offsets still to read before the view is complete, per partition.
       const waiting = new Map(
         ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]),
       );
       let caughtUp!: () => void;
-      const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+      let failed!: (error: Error) => void;
+      const ready = new Promise<void>((resolve, reject) => ((caughtUp = resolve), (failed = reject)));
       if (waiting.size === 0) caughtUp();
 
       // Batches of only transaction markers never reach eachBatch; the end-of-batch event
@@ -73,22 +149,50 @@ export function createSubscriptionRegistry(options: {
           if (waiting.size === 0) caughtUp();
         }
       });
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch, resolveOffset }) => {
-          for (const message of batch.messages) {
-            if (message.key) apply(message.key.toString('utf8'), message.value);
-            resolveOffset(message.offset);
-          }
-        },
+      // KafkaJS restarts the consumer after a retriable error; any other crash ends the read.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) failed(new Error(`reading the subscriptions registry ${topic} failed: ${payload.error.message}`));
       });
-      await ready;
-      logger.info({ topic, count: subscriptions.size }, 'subscriptions loaded');
+      await retry(`joining the registry reader of ${topic}`, async () => {
+        try {
+          await consumer.connect();
+          await consumer.subscribe({ topic, fromBeginning: true });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch, resolveOffset }) => {
+              for (const message of batch.messages) {
+                if (message.key) apply(message.key.toString('utf8'), message.value);
+                resolveOffset(message.offset);
+              }
+            },
+          });
+        } catch (error) {
+          await consumer.disconnect().catch(() => undefined);
+          throw error;
+        }
+      });
+      const timeoutMs = options.catchUpTimeoutMs ?? 120_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the subscriptions registry ${topic} was not read to its end within ${timeoutMs} ms (is the broker reachable?)`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await Promise.race([ready, timeout]);
+      } catch (error) {
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      logger.info({ topic, count: subscriptions.size, problems: problems.size, flagged: flags.size }, 'subscriptions loaded');
     },
-    get: (id) => subscriptions.get(id),
-    all: () => [...subscriptions.values()],
+    get: view,
+    all: () => [...subscriptions.keys()].map((id) => view(id)!),
+    problem: (id) => problems.get(id),
+    problems: () => [...problems].map(([id, problem]) => ({ id, problem })),
     onChange: (listener) => void listeners.push(listener),
     stop: () => consumer.disconnect(),
   };
@@ -108,8 +212,10 @@ export async function publishSubscriptions(
   });
 }
 
-/** Deletes subscriptions: a tombstone per id. */
+/** Deletes subscriptions: a tombstone per id, and one for its flag. */
 export async function deleteSubscriptions(producer: Producer, topic: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await producer.send({ topic, acks: -1, messages: ids.map((id) => ({ key: id, value: null })) });
+  // The subscription's flag goes with it: a subscription created again later starts unflagged.
+  const keys = ids.flatMap((id) => [id, flagKey(id)]);
+  await producer.send({ topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { eventTypeMatches, matchSubscriptions } from './match.ts';
-import { parseSubscriptionsYaml, SubscriptionError } from './subscription.ts';
+import { parseStoredSubscription, parseSubscriptionsYaml, SubscriptionError } from './subscription.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 
@@ -55,7 +55,7 @@ describe('subscriptions', () => {
       /^subscriptions\[0\] \(Bad Id\)\.url: expected an http:\/\/ or https:\/\/ URL/,
       /^subscriptions\[0\] \(Bad Id\)\.eventTypes: expected at least one event-type pattern/,
       /^subscriptions\[0\] \(Bad Id\)\.tier: expected tier 1, 2 or 3/,
-      /^subscriptions\[0\] \(Bad Id\)\.secrets\[0\]: expected a signing secret "whsec_/,
+      /^subscriptions\[0\] \(Bad Id\)\.secrets\[0\]: the signing secret decodes to 3 bytes: expected "whsec_"/,
       /^subscriptions\[0\] \(Bad Id\): unknown field colour/,
       /^subscriptions\[2\] \(a\)\.id: duplicate id "a"/,
     ];
@@ -87,5 +87,30 @@ describe('subscriptions', () => {
     ];
     assert.deepEqual(matchSubscriptions(subs, { type: 'order.paid', topic: 'shop' }).map((s) => s.id), ['a', 'c']);
     assert.deepEqual(matchSubscriptions(subs, { type: 'user.x', topic: 'other' }).map((s) => s.id), ['c', 'd']);
+  });
+
+  it('rejects secrets signing cannot use, naming the subscription and how to make a good one', () => {
+    const entry = (id: string, secret: string) =>
+      `  - id: ${id}\n    source: s\n    destination: d\n    url: https://x.example.com\n    eventTypes: ["*"]\n    tier: 1\n    secrets: ["${secret}"]\n`;
+    const unpadded = SECRET.replace(/=+$/, '');
+    const long = `whsec_${Buffer.alloc(65, 3).toString('base64')}`;
+    const short = `whsec_${Buffer.alloc(23, 3).toString('base64')}`;
+    const prefixed = `sk_${Buffer.alloc(32, 3).toString('base64')}`;
+    const problems = problemsOf(`subscriptions:\n${entry('a', unpadded)}${entry('b', long)}${entry('c', short)}${entry('d', prefixed)}`);
+    assert.equal(problems.length, 4);
+    assert.match(problems[0]!, /^subscriptions\[0\] \(a\)\.secrets\[0\]: the signing secret is base64 without its "=" padding/);
+    assert.match(problems[1]!, /^subscriptions\[1\] \(b\)\.secrets\[0\]: the signing secret decodes to 65 bytes/);
+    assert.match(problems[2]!, /^subscriptions\[2\] \(c\)\.secrets\[0\]: the signing secret decodes to 23 bytes/);
+    assert.match(problems[3]!, /^subscriptions\[3\] \(d\)\.secrets\[0\]: the signing secret has the prefix "sk_"/);
+    for (const problem of problems) assert.match(problem, /expected "whsec_" \+ base64 of 24–64 random bytes \(make one with "hookrail secrets generate" or/);
+  });
+
+  it('reads a stored subscription with an unusable secret, and says what is wrong with it', () => {
+    const stored = { id: 'old', source: 's', destination: 'd', url: 'https://x.example.com', eventTypes: ['*'], tier: 2, secrets: [SECRET.replace(/=+$/, '')] };
+    const { subscription, unusableSecret } = parseStoredSubscription(stored, 'subscription old');
+    assert.equal(subscription.id, 'old');
+    assert.match(unusableSecret ?? '', /^subscription old\.secrets\[0\]: the signing secret is base64 without its "=" padding/);
+    assert.equal(parseStoredSubscription({ ...stored, secrets: [SECRET] }).unusableSecret, undefined);
+    assert.throws(() => parseStoredSubscription({ ...stored, tier: 9 }), SubscriptionError);
   });
 });

@@ -2,19 +2,16 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { boolean, integer } from '../config/fields.ts';
 import { RETRY_LADDER } from '../retry-ladder.ts';
+import { checkSigningSecret } from '../secrets.ts';
 
 /** An event-type pattern: exact (`order.created`), prefix (`order.*`) or everything (`*`). */
 const EVENT_TYPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(\.\*)?)$/;
 
-/** `whsec_` + base64 of at least 24 random bytes, as Standard Webhooks libraries generate. */
-const signingSecret = z.string().refine(
-  (secret) => {
-    const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return false;
-    return Buffer.from(encoded, 'base64').length >= 24;
-  },
-  { error: 'expected a signing secret "whsec_<base64 of at least 24 bytes>"' },
-);
+/** A signing secret signing can use: the shared parser (`../secrets.ts`) decides. */
+const signingSecret = z.string().superRefine((secret, context) => {
+  const checked = checkSigningSecret(secret);
+  if (!checked.ok) context.addIssue({ code: 'custom', message: checked.problem });
+});
 
 export const subscriptionSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, {
@@ -60,7 +57,30 @@ export class SubscriptionError extends Error {
 
 /** Validates one subscription; problems name the field (`subscriptions[2].url: …`). */
 export function parseSubscription(value: unknown, where = 'subscription'): Subscription {
-  const result = subscriptionSchema.safeParse(value);
+  return parseWith(subscriptionSchema, value, where);
+}
+
+/**
+ * The registry's reading of a stored record: the schema without the secret check, so a
+ * subscription written before apply validated secrets as signing does still routes, and its
+ * deliveries end in the DLQ naming the secret problem instead of vanishing or crashing.
+ * `unusableSecret` says what is wrong with its secrets, if anything.
+ */
+export function parseStoredSubscription(value: unknown, where = 'subscription'): { subscription: Subscription; unusableSecret?: string } {
+  const subscription = parseWith(storedSubscriptionSchema, value, where);
+  for (const [index, secret] of subscription.secrets.entries()) {
+    const checked = checkSigningSecret(secret);
+    if (!checked.ok) return { subscription, unusableSecret: `${where}.secrets[${index}]: ${checked.problem}` };
+  }
+  return { subscription };
+}
+
+const storedSubscriptionSchema = subscriptionSchema.extend({
+  secrets: z.array(z.string()).min(1, { error: 'expected at least one signing secret' }),
+});
+
+function parseWith(schema: z.ZodType<Subscription, unknown>, value: unknown, where: string): Subscription {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new SubscriptionError(
     result.error.issues.map((issue) => {

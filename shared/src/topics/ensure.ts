@@ -19,6 +19,11 @@ export interface TopicReport {
 
 /** Configs whose mismatch breaks hookrail's guarantees rather than just its tuning. */
 const CRITICAL_CONFIGS = new Set(['cleanup.policy']);
+/**
+ * Numeric configs where more than expected is fine and less is an error: a topic that
+ * accepts smaller records than the router's max payload needs would refuse them for ever.
+ */
+const AT_LEAST_CONFIGS = new Set(['max.message.bytes']);
 
 /**
  * Creates the missing topics (when `create`) and verifies the existing ones against their
@@ -61,6 +66,7 @@ export async function ensureTopics(
   if (present.length === 0) return report;
   const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
   const partitionCounts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  const replicaCounts = new Map(metadata.topics.map((t) => [t.name, Math.min(...t.partitions.map((p) => p.replicas.length))]));
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: present.map((spec) => ({
@@ -85,9 +91,26 @@ export async function ensureTopics(
         message: `topic ${spec.name} has ${partitions} partitions, expected ${spec.partitions}`,
       });
     }
+    const replicas = replicaCounts.get(spec.name);
+    if (replicas !== undefined && replicas < spec.replicationFactor) {
+      report.problems.push({
+        topic: spec.name,
+        severity: 'warning',
+        message: `topic ${spec.name} has replication factor ${replicas}, expected ${spec.replicationFactor}`,
+      });
+    }
     const configs = actualConfigs.get(spec.name);
     for (const [name, expected] of Object.entries(spec.configs)) {
       const actual = configs?.get(name);
+      if (AT_LEAST_CONFIGS.has(name)) {
+        if (actual !== undefined && Number(actual) >= Number(expected)) continue;
+        report.problems.push({
+          topic: spec.name,
+          severity: 'error',
+          message: `topic ${spec.name} has ${name}=${actual ?? '(unset)'}, expected at least ${expected} (raise it with "kafka-configs --alter --add-config ${name}=${expected}", or lower HOOKRAIL_TOPIC_MAX_MESSAGE_BYTES and the router's max payload with it)`,
+        });
+        continue;
+      }
       if (actual !== expected) {
         report.problems.push({
           topic: spec.name,

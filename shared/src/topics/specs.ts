@@ -12,14 +12,18 @@ export interface TopicSpec {
 
 /** The topics of DESIGN.md for this configuration, in a stable order. */
 export function hookrailTopicSpecs(config: Pick<BaseConfig, 'topics' | 'tiers'>): TopicSpec[] {
-  const { prefix, partitions, replicationFactor, retentionMs, dlqRetentionMs } = config.topics;
+  const { prefix, partitions, replicationFactor, minInsyncReplicas, maxMessageBytes, retentionMs, dlqRetentionMs } = config.topics;
   const names = topicNames(prefix);
   const deleteAfter = (ms: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
+  // Every topic states its record size limit, so the router's max payload is checked against
+  // what the topics really accept (see record-size.ts), not against a broker default.
+  const common: Record<string, string> = { 'max.message.bytes': String(maxMessageBytes) };
+  if (minInsyncReplicas !== undefined) common['min.insync.replicas'] = String(minInsyncReplicas);
   const spec = (name: string, configs: Record<string, string>, count = partitions): TopicSpec => ({
     name,
     partitions: count,
     replicationFactor,
-    configs,
+    configs: { ...configs, ...common },
   });
 
   const specs: TopicSpec[] = [

@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { checkSigningSecret, signingKeyBytes } from '@hookrail/shared';
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): HMAC-SHA256 over
@@ -7,35 +8,12 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
  * request while a secret is being rotated.
  */
 
-const SECRET_PREFIX = 'whsec_';
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** The key sizes Standard Webhooks asks for. */
-export const MIN_SECRET_BYTES = 24;
-export const MAX_SECRET_BYTES = 64;
-
 /**
  * The HMAC key of a signing secret: `whsec_<base64>` or bare base64. Throws an Error that says
- * what is wrong without echoing the secret, so it is safe in logs and validation reports.
+ * what is wrong without echoing the secret (the shared parser, the one `subscriptions apply`
+ * validates with).
  */
-export function parseSigningSecret(secret: string): Buffer {
-  if (typeof secret !== 'string' || secret.trim() === '') {
-    throw new Error('signing secret is empty: expected "whsec_" followed by base64');
-  }
-  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  if (encoded === '' || !BASE64.test(encoded)) {
-    throw new Error(
-      'signing secret is malformed: expected "whsec_" followed by standard base64 ' +
-        '(A-Z a-z 0-9 + /, padded with "=" to a multiple of 4 characters)',
-    );
-  }
-  const key = Buffer.from(encoded, 'base64');
-  if (key.length < MIN_SECRET_BYTES || key.length > MAX_SECRET_BYTES) {
-    throw new Error(
-      `signing secret decodes to ${key.length} bytes: expected ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes`,
-    );
-  }
-  return key;
-}
+export const parseSigningSecret = signingKeyBytes;
 
 export interface SignInput {
   /** The `webhook-id`: the delivery id, stable across retries. */
@@ -89,4 +67,19 @@ export function signatureHeaders(input: SignInput): Record<'webhook-id' | 'webho
     'webhook-timestamp': String(input.timestampSeconds),
     'webhook-signature': signPayload(input),
   };
+}
+
+export type SignedHeaders = ReturnType<typeof signatureHeaders>;
+
+/**
+ * The signature headers, or why this subscription's secrets cannot sign (a secret stored
+ * before apply validated it): an outcome for the caller to dead-letter, never an exception.
+ */
+export function signAttempt(input: SignInput): { ok: true; headers: SignedHeaders } | { ok: false; problem: string } {
+  if (input.secrets.length === 0) return { ok: false, problem: 'the subscription has no signing secret' };
+  for (const [index, secret] of input.secrets.entries()) {
+    const checked = checkSigningSecret(secret);
+    if (!checked.ok) return { ok: false, problem: `secrets[${index}]: ${checked.problem}` };
+  }
+  return { ok: true, headers: signatureHeaders(input) };
 }

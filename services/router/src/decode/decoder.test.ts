@@ -177,11 +177,12 @@ describe('decoder options', () => {
     assert.throws(() => createDecoder({ schemaRegistry: { url: 'ftp://registry' } }), /http/);
   });
 
-  it('default to a 1 MiB limit', async () => {
+  it('default to the router\'s default limit of 1 000 000 bytes', async () => {
     const decoder = createDecoder();
-    const fits = Buffer.from(`{"type":"t","p":"${'x'.repeat(1024 * 1024 - 19)}"}`);
+    const fits = Buffer.from(`{"type":"t","p":"${'x'.repeat(1_000_000 - 19)}"}`);
+    assert.equal(fits.length, 1_000_000);
     assertEvent(await decoder.decode(await kafkaRecord({ value: fits })));
-    const tooBig = Buffer.from(`{"type":"t","p":"${'x'.repeat(1024 * 1024)}"}`);
-    assertInvalid(await decoder.decode(await kafkaRecord({ value: tooBig })), 'oversize', /1048576/);
+    const tooBig = Buffer.from(`{"type":"t","p":"${'x'.repeat(1_000_000 - 18)}"}`);
+    assertInvalid(await decoder.decode(await kafkaRecord({ value: tooBig })), 'oversize', /1000001 bytes, larger than the limit of 1000000/);
   });
 });

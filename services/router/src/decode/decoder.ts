@@ -6,6 +6,7 @@
 //   4. anything else                         → plain JSON
 // decode() never rejects because of what the record holds; only programming errors throw.
 
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '@hookrail/shared';
 import { isBinaryMode, decodeBinary, decodeStructured, isJsonMediaType, isStructuredMode, type DataDecoder } from './cloudevents.ts';
 import { confluentSchemaId, createConfluentDecoder, MAGIC_BYTE, type ConfluentDecoder } from './confluent.ts';
 import { readHeader } from './headers.ts';
@@ -17,7 +18,8 @@ import { hexPreview, parseJsonBytes } from './json-text.ts';
 import { recordTime } from './time.ts';
 import type { DecodeResult, Decoder, DecoderOptions, InvalidEvent, SourceRecord } from './types.ts';
 
-export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+// The router's default, shared so decoder and config agree (see shared/src/topics/record-size.ts).
+export { DEFAULT_MAX_PAYLOAD_BYTES };
 
 /** Builds a decoder; throws on invalid options (configuration errors surface at startup). */
 export function createDecoder(options: DecoderOptions = {}): Decoder {
