@@ -1,6 +1,6 @@
 // Records that can never be written: source events at 0.99×, 1× and 1.01× the broker's default
 // `message.max.bytes`, and one whose fan-out the tier topic refuses (a tier topic with a smaller
-// limit). Each is quarantined in the invalid topic with a reason, events on other keys and
+// limit, lowered while the services run). Each is quarantined in the invalid topic with a reason, events on other keys and
 // partitions are delivered meanwhile, and neither the router nor the deliverer exits.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -38,10 +38,6 @@ describe('records that can never be written', () => {
     try {
       // The source topic takes records above the broker's default, as an upstream team's may.
       await ensureTopics(admin, [{ name: source, partitions: 3, replicationFactor: 1, configs: { 'max.message.bytes': String(2 * BROKER_LIMIT) } }], { create: true });
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: 2, name: install.topics.tier(1), configEntries: [{ name: 'max.message.bytes', value: String(TIER_LIMIT) }] }],
-      });
     } finally {
       await admin.disconnect();
     }
@@ -60,6 +56,13 @@ describe('records that can never be written', () => {
     const deliverer = startService('deliverer', { ...env, HOOKRAIL_INSTANCE_ID: 'poison-deliverer', HOOKRAIL_DELIVERER_TIERS: '1' });
     processes.push(router, deliverer);
     await Promise.all([router.ready(90_000), deliverer.ready(90_000)]);
+    // An operator lowers the tier topic's limit while the services run (at start-up they would
+    // refuse it): the router's own size check lets a record through that the broker refuses.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin
+      .alterConfigs({ validateOnly: false, resources: [{ type: 2, name: install.topics.tier(1), configEntries: [{ name: 'max.message.bytes', value: String(TIER_LIMIT) }] }] })
+      .finally(() => admin.disconnect());
 
     const poison = [event(Math.floor(0.99 * BROKER_LIMIT)), event(BROKER_LIMIT), event(Math.ceil(1.01 * BROKER_LIMIT)), event(TIER_LIMIT + 50_000)];
     const normal = Array.from({ length: 60 }, () => event(200));

@@ -32,6 +32,20 @@ export class FakeBroker {
   readonly committedRecords: OutgoingRecord[] = [];
   readonly offsets = new Map<string, { offset: number; metadata: string }>();
   transactions = { committed: 0, aborted: 0 };
+  /** Records refused as too large. */
+  rejections = 0;
+  /**
+   * When set, a commit's markers are written late: its offsets and records show only once the
+   * producer adds offsets to its next transaction (as a coordinator answers
+   * CONCURRENT_TRANSACTIONS until the previous transaction is complete).
+   */
+  lateMarkers = false;
+  private pending: Array<() => void> = [];
+
+  /** Writes the markers of commits still pending. */
+  completePending(): void {
+    for (const apply of this.pending.splice(0)) apply();
+  }
   /** Records larger than this (value bytes) are refused with 'record-rejected'. */
   maxValueBytes = Infinity;
   private faults: Fault[] = [];
@@ -88,22 +102,28 @@ export class FakeBroker {
             maybeFail('send');
             for (const record of batch) {
               const size = record.message.value ? Buffer.byteLength(record.message.value) : 0;
+              if (size > broker.maxValueBytes) broker.rejections++;
               if (size > broker.maxValueBytes) throw new KafkaPortError('record-rejected', new Error(`record of ${size} bytes too large`));
             }
             records.push(...batch);
           },
           async sendOffsets(groupId, list) {
             await Promise.resolve();
+            broker.completePending();
             maybeFail('sendOffsets');
             for (const offset of list) offsets.push({ groupId, offset });
           },
           async commit() {
             await Promise.resolve();
             const fault = maybeFail('commit');
-            broker.committedRecords.push(...records);
-            for (const { groupId, offset } of offsets) {
-              broker.offsets.set(`${groupId}/${offset.topic}/${offset.partition}`, { offset: offset.offset, metadata: offset.metadata });
-            }
+            const apply = () => {
+              broker.committedRecords.push(...records);
+              for (const { groupId, offset } of offsets) {
+                broker.offsets.set(`${groupId}/${offset.topic}/${offset.partition}`, { offset: offset.offset, metadata: offset.metadata });
+              }
+            };
+            if (broker.lateMarkers) broker.pending.push(apply);
+            else apply();
             broker.transactions.committed++;
             if (fault?.landed) throw new KafkaPortError('other', new Error('injected: commit landed, then the call failed'));
             end();

@@ -28,6 +28,13 @@ export interface CommitLoop {
   complete(partition: TrackedPartition, offset: number, records: OutgoingRecord[]): void;
   /** Lets go of a partition's outcomes (its assignment ended): they are never committed here. */
   forget(tracker: PartitionTracker): void;
+  /**
+   * Resolves once the coordinator has finished this producer's earlier transactions: a new
+   * transaction's AddOffsetsToTxn waits (CONCURRENT_TRANSACTIONS) while one is still writing
+   * its markers. Only then do the group's committed offsets include every commit made here;
+   * read before that, a commit whose coordinator failed over would look undone, and be redone.
+   */
+  barrier(): Promise<void>;
   /** Runs transactions until everything completed so far is committed (or it cannot be). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -323,6 +330,20 @@ export function createCommitLoop(options: {
             ),
       );
       tracker.ready(offset);
+    },
+    barrier() {
+      const run = async () => {
+        const transaction = await producer.begin();
+        try {
+          await transaction.sendOffsets(groupId, []);
+        } finally {
+          // Nothing to keep: abort. A producer whose abort fails is started afresh.
+          await transaction.abort().catch(() => producer.reset());
+        }
+      };
+      const result = turn.then(run, run);
+      turn = result.catch(() => undefined);
+      return result;
     },
     forget(tracker) {
       outcomes.delete(tracker);

@@ -1,13 +1,14 @@
 import type { Logger } from '../../logging.ts';
-import type {
-  BatchControl,
-  ConsumedRecord,
-  ConsumerPort,
-  FetchedBatch,
-  OffsetsPort,
-  OutgoingRecord,
-  TopicPartition,
-  TransactionalProducerPort,
+import {
+  errorKind,
+  type BatchControl,
+  type ConsumedRecord,
+  type ConsumerPort,
+  type FetchedBatch,
+  type OffsetsPort,
+  type OutgoingRecord,
+  type TopicPartition,
+  type TransactionalProducerPort,
 } from '../port.ts';
 import { createCommitLoop, type Quarantine, type TrackedPartition } from './commit-loop.ts';
 import { createPartitionTracker, decodeCommitMetadata, maxWindowForMetadata } from './partition-tracker.ts';
@@ -166,6 +167,21 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     logger.info({ topic: partition.topic, partition: partition.partition, why, dropped: partition.tracker.open }, 'partition dropped');
   };
 
+  /** Once per assignment: this producer's own earlier commits are complete before offsets are read. */
+  let barrier: { for: number; done: Promise<void> } | undefined;
+  const ownCommitsSettled = () => {
+    if (barrier?.for !== assignedAt) {
+      barrier = {
+        for: assignedAt,
+        done: commitLoop.barrier().catch((error: unknown) => {
+          if (errorKind(error) === 'fenced') return fail(error);
+          logger.warn({ err: error }, 'could not confirm earlier transactions finished; reading offsets anyway');
+        }),
+      };
+    }
+    return barrier.done;
+  };
+
   const open = async (batch: FetchedBatch, control: BatchControl): Promise<Held | undefined> => {
     const settle = assignedAt + handoverMs - now();
     if (settle > 0) {
@@ -173,6 +189,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
       await control.heartbeat();
       if (!control.active()) return undefined;
     }
+    await ownCommitsSettled();
     const committed = await options.offsets.committed(groupId, batch.topic);
     const entry = committed.find((c) => c.partition === batch.partition);
     const position = entry && entry.offset >= 0 ? entry.offset : batch.firstOffset;
