@@ -51,6 +51,9 @@ describe('conservation on a three-broker cluster', () => {
   });
 
   after(async () => {
+    if (process.env.TEST_LOG_DIR) {
+      for (const [n, service] of services.entries()) writeFileSync(join(process.env.TEST_LOG_DIR, `cluster-service-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
+    }
     await Promise.all(services.map((service) => service.stop('SIGKILL')));
     for (const receiver of receivers) await receiver.close();
     await cluster?.stop();
@@ -108,7 +111,7 @@ describe('conservation on a three-broker cluster', () => {
       const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
       const missing = [...expected].filter((id) => !done.has(id) && !dead.has(id));
       return missing.length === 0 ? true : undefined;
-    }, 300_000, 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
+    }, Number(process.env.CLUSTER_CONSERVATION_SETTLE_MS ?? 300_000), 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${services.map((s) => s.problems().join('\n')).join('\n---\n')}`);
     });
     const settledAfter = Date.now() - started;
@@ -129,9 +132,6 @@ describe('conservation on a three-broker cluster', () => {
       }
     }
     const done = delivered();
-    if (process.env.TEST_LOG_DIR) {
-      for (const [n, service] of services.entries()) writeFileSync(join(process.env.TEST_LOG_DIR, `cluster-service-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
-    }
     console.log(
       `# three-broker cluster: events=${EVENTS} expected=${expected.size} delivered=${[...expected].filter((id) => done.has(id)).length} ` +
         `dlq=${deadCounts.size} dlq-twice=${deadTwice} fanned-out-twice=${[...fanned].filter(([, c]) => c > 1).length} duplicate-requests-after-2xx=${duplicates} ` +

@@ -25,6 +25,8 @@ export interface Fault {
   kind?: KafkaErrorKind;
   /** For 'commit': the transaction lands, then the call fails (an ambiguous commit). */
   landed?: boolean;
+  /** The call never answers (a broker gone without closing the connection). */
+  hang?: boolean;
 }
 
 export class FakeBroker {
@@ -81,6 +83,7 @@ export class FakeBroker {
     const broker = this;
     const maybeFail = (step: Step) => {
       const fault = broker.take(step);
+      if (fault?.hang) return 'hang' as const;
       if (fault && !fault.landed) throw new KafkaPortError(fault.kind ?? 'other', new Error(`injected failure at ${step}`));
       return fault;
     };
@@ -116,6 +119,7 @@ export class FakeBroker {
           async commit() {
             await Promise.resolve();
             const fault = maybeFail('commit');
+            if (fault === 'hang') return new Promise<void>(() => undefined);
             const apply = () => {
               broker.committedRecords.push(...records);
               for (const { groupId, offset } of offsets) {

@@ -130,7 +130,8 @@ export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId
       };
     },
     async reset() {
-      await producer.disconnect().catch(() => undefined);
+      // The old producer may hang on a broker that is gone: it gets a few seconds, then is left.
+      await Promise.race([producer.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
     },
     async disconnect() {

@@ -37,6 +37,8 @@ export interface CommitLoop {
   barrier(): Promise<void>;
   /** Runs transactions until everything completed so far is committed (or it cannot be). */
   flush(): Promise<void>;
+  /** Milliseconds since the loop last went round without an error. */
+  stalledFor(): number;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export function createCommitLoop(options: {
   logger: Logger;
   onCommitted: (count: number) => void;
   onFatal: (error: unknown) => void;
+  /** Every call to Kafka is bounded by this: a call that hangs counts as failed (default 30 s). */
+  stepTimeoutMs?: number;
   /** Waits `ms`; resolves early on `wake()`. Injected by tests. */
   sleep?: (ms: number, wakeUp: (wake: () => void) => void) => Promise<void>;
 }): CommitLoop {
@@ -111,6 +115,17 @@ export function createCommitLoop(options: {
   let stopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
+  /** When the loop last went round without an error (a transaction, or nothing to do). */
+  let lastSettled = Date.now();
+  const stepTimeoutMs = options.stepTimeoutMs ?? 30_000;
+  /** A Kafka call that neither answers nor fails in time is a failure, never a hang. */
+  const bounded = <T>(call: Promise<T>, step: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Kafka call "${step}" did not answer within ${stepTimeoutMs} ms`)), stepTimeoutMs);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  };
 
   const sleep =
     options.sleep ??
@@ -189,14 +204,14 @@ export function createCommitLoop(options: {
 
   /** The producer is started afresh; the committed offsets then say whether `pending` landed. */
   const settleUnknown = async (pending: Plan): Promise<void> => {
-    await producer.reset();
+    await bounded(producer.reset(), 'reset');
     const probe = pending.offsets[0];
     let landed = false;
     // A commit the coordinator finished during the reset shows in the group's offsets once its
     // markers are applied: look a few times before calling it aborted (which redoes its records).
     for (let look = 0; probe && !landed && look < 5; look++) {
       if (look > 0) await new Promise((resolve) => setTimeout(resolve, 100 * look));
-      const committed = await options.offsets.committed(groupId, probe.topic);
+      const committed = await bounded(options.offsets.committed(groupId, probe.topic), 'reading committed offsets');
       const entry = committed.find((c) => c.partition === probe.partition);
       landed = entry !== undefined && entry.offset === probe.offset && (entry.metadata ?? '') === probe.metadata;
     }
@@ -236,17 +251,17 @@ export function createCommitLoop(options: {
     let step: Step = 'begin';
     let transaction: TransactionPort | undefined;
     try {
-      transaction = await producer.begin();
+      transaction = await bounded(producer.begin(), 'begin');
       step = 'send';
       // Several requests when large: one subscription's records share a partition, and one
       // request over the broker's message.max.bytes would fail every time it is retried.
-      for (const chunk of chunksBySize(current.records, MAX_BYTES_PER_REQUEST)) await transaction.send(chunk);
+      for (const chunk of chunksBySize(current.records, MAX_BYTES_PER_REQUEST)) await bounded(transaction.send(chunk), 'send');
       if (!options.canCommit()) throw new MembershipInDoubt();
       step = 'sendOffsets';
-      if (current.offsets.length > 0) await transaction.sendOffsets(groupId, current.offsets);
+      if (current.offsets.length > 0) await bounded(transaction.sendOffsets(groupId, current.offsets), 'sendOffsets');
       if (!options.canCommit()) throw new MembershipInDoubt();
       step = 'commit';
-      await transaction.commit();
+      await bounded(transaction.commit(), 'commit');
     } catch (error) {
       await settleFailure(step, transaction, current, error);
       throw error;
@@ -263,7 +278,7 @@ export function createCommitLoop(options: {
     }
     if (step !== 'commit') {
       try {
-        await transaction.abort();
+        await bounded(transaction.abort(), 'abort');
         settleAborted(failed);
         return;
       } catch (abortError) {
@@ -283,6 +298,7 @@ export function createCommitLoop(options: {
         const started = Date.now();
         const didWork = await commitOnce();
         failures = 0;
+        lastSettled = Date.now();
         // At most one transaction per interval, busy or not: back-to-back small transactions
         // cost the broker far more per record than one that gathered for the interval.
         await pause(didWork ? Math.max(0, options.intervalMs - (Date.now() - started)) : options.intervalMs);
@@ -333,18 +349,19 @@ export function createCommitLoop(options: {
     },
     barrier() {
       const run = async () => {
-        const transaction = await producer.begin();
+        const transaction = await bounded(producer.begin(), 'begin');
         try {
-          await transaction.sendOffsets(groupId, []);
+          await bounded(transaction.sendOffsets(groupId, []), 'sendOffsets');
         } finally {
           // Nothing to keep: abort. A producer whose abort fails is started afresh.
-          await transaction.abort().catch(() => producer.reset());
+          await bounded(transaction.abort(), 'abort').catch(() => bounded(producer.reset(), 'reset'));
         }
       };
       const result = turn.then(run, run);
       turn = result.catch(() => undefined);
       return result;
     },
+    stalledFor: () => Date.now() - lastSettled,
     forget(tracker) {
       outcomes.delete(tracker);
       suspects.delete(tracker);

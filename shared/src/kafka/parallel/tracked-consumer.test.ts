@@ -18,7 +18,7 @@ interface Pending {
 }
 
 /** The core on the fake port, with a handler the test finishes record by record. */
-async function harness(options: { handoverMs?: number; maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
+async function harness(options: { callTimeoutMs?: number; handoverMs?: number; maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
   const broker = new FakeBroker();
   const consumer = new FakeConsumer();
   const pending = new Map<string, Pending>();
@@ -38,6 +38,7 @@ async function harness(options: { handoverMs?: number; maxWindow?: number; maxBu
     maxRecordBytes: 10_000,
     membershipLeaseMs: options.leaseMs ?? 60_000,
     handoverMs: options.handoverMs ?? 0,
+    ...(options.callTimeoutMs ? { kafkaCallTimeoutMs: options.callTimeoutMs } : {}),
     stallTimeoutMs: options.stallMs ?? 60_000,
     ...(options.now ? { now: options.now } : {}),
     onFatal: (error) => fatal.push(error),
@@ -164,6 +165,15 @@ describe('tracked consumer on the Kafka port', () => {
     h.finish();
     await until(() => h.committed(0) === 3, 'offset 3');
     assertExactlyOnce(h, [0], 3);
+  });
+
+  it('a commit call that never answers counts as failed and is settled, not waited on for ever', async () => {
+    const h = await track({ callTimeoutMs: 50 });
+    h.broker.failNext({ step: 'commit', hang: true });
+    await h.consumer.deliver(TOPIC, 0, [0, 1]);
+    h.finish();
+    await until(() => h.committed(0) === 2, 'offset 2');
+    assertExactlyOnce(h, [0], 2);
   });
 
   it('a fenced producer is fatal: another instance owns the transactional id', async () => {

@@ -61,6 +61,8 @@ export interface TrackedConsumerOptions {
    * first (KafkaJS's offset fetch cannot ask for stable offsets, KIP-447), so it is not redone.
    */
   handoverMs?: number;
+  /** Every call to Kafka the commit loop makes is bounded by this (default 30 s). */
+  kafkaCallTimeoutMs?: number;
   /** No fetch, heartbeat, completed record or commit for this long: the consumer is stuck; fatal. */
   stallTimeoutMs?: number;
   onFatal: (error: unknown) => void;
@@ -146,6 +148,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     canCommit,
     intervalMs: options.commitIntervalMs,
     maxRecordBytes: options.maxRecordBytes,
+    ...(options.kafkaCallTimeoutMs === undefined ? {} : { stepTimeoutMs: options.kafkaCallTimeoutMs }),
     quarantine: handler.quarantine,
     logger,
     onCommitted: (count) => {
@@ -324,6 +327,9 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     if (stopping) return;
     const idleMs = now() - lastProgress;
     if (idleMs > stallTimeoutMs) fail(new Error(`consumer group ${groupId} made no progress (no fetch, no finished record, no commit) for ${Math.round(idleMs / 1_000)} s`));
+    // Fetching alone is no progress when nothing can be committed: outcomes would pile up.
+    const uncommittedMs = commitLoop.stalledFor();
+    if (uncommittedMs > stallTimeoutMs) fail(new Error(`consumer group ${groupId} could not commit for ${Math.round(uncommittedMs / 1_000)} s`));
   }, Math.min(5_000, stallTimeoutMs / 4));
   watchdog.unref();
 
