@@ -68,7 +68,7 @@ describe('conservation on a three-broker cluster', () => {
     const routerId = routerTx.slice(`${prefix}-router-`.length);
     const delivererId = delivererTx.slice(`${prefix}-deliverer-tier1-`.length);
     const env = { ...install.env, ...cluster.env, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_LOG_LEVEL: 'info' };
-    const router = supervise('router', { ...env, HOOKRAIL_INSTANCE_ID: routerId });
+    const router = supervise('router', { ...env, HOOKRAIL_INSTANCE_ID: routerId, HOOKRAIL_LOG_LEVEL: process.env.CLUSTER_ROUTER_LOG_LEVEL ?? 'info' });
     const deliverer = supervise('deliverer', { ...env, HOOKRAIL_INSTANCE_ID: delivererId });
     services.push(router, deliverer);
     await Promise.all([router.ready(180_000), deliverer.ready(180_000)]);

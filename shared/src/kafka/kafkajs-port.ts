@@ -2,7 +2,7 @@
  * The Kafka port's KafkaJS adapter. Everything KafkaJS-specific the core needs lives here:
  * instrumentation events mapped to membership signals, errors mapped to the port's kinds.
  */
-import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import {
   KafkaPortError,
   type ConsumedRecord,
@@ -40,73 +40,101 @@ const wrap = async <T>(step: () => Promise<T>): Promise<T> => {
   }
 };
 
+/** Restarts of a crashed consumer in a row (no fetch in between) before the crash is final. */
+const MAX_RESTARTS = 8;
+
 export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWaitTimeInMs?: number } = {}): ConsumerPort {
-  const consumer = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs);
+  let consumer: Consumer | undefined;
   let assigned: TopicPartition[] = [];
   let pausedAll = false;
+  let stopped = false;
+  let restarts = 0;
+  const asPartitions = (list: TopicPartition[]) => list.map(({ topic, partition }) => ({ topic, partitions: [partition] }));
+
+  /** One KafkaJS consumer at a time: a crashed one is disconnected before the next starts. */
+  const launch = async (topics: Array<string | RegExp>, listener: ConsumerListener): Promise<void> => {
+    const current = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs);
+    consumer = current;
+    const { events } = current;
+    current.on(events.REBALANCING, () => listener.onMembershipInDoubt('rebalancing'));
+    current.on(events.GROUP_JOIN, ({ payload }) => {
+      assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      if (pausedAll) current.pause(asPartitions(assigned));
+      listener.onAssigned({ memberId: payload.memberId, partitions: assigned });
+    });
+    current.on(events.HEARTBEAT, () => listener.onHeartbeat());
+    current.on(events.FETCH, () => {
+      restarts = 0;
+      listener.onFetch();
+    });
+    current.on(events.END_BATCH_PROCESS, ({ payload }) => {
+      // Batches of transaction markers only never reach eachBatch; report how far they go.
+      if (payload.batchSize === 0) listener.onPassedMarkers(payload.topic, payload.partition, Number(payload.lastOffset));
+    });
+    current.on(events.CRASH, ({ payload }) => {
+      if (consumer !== current || stopped) return;
+      listener.onMembershipInDoubt(`consumer crashed: ${payload.error.message}`);
+      restarts++;
+      if (restarts > MAX_RESTARTS) return listener.onCrash(payload.error, false);
+      listener.onCrash(payload.error, true);
+      const backoff = Math.min(30_000, 500 * 2 ** (restarts - 1));
+      void current
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => new Promise((resolve) => setTimeout(resolve, backoff)))
+        .then(() => (stopped || consumer !== current ? undefined : launch(topics, listener)))
+        .catch((error: unknown) => listener.onCrash(error, false));
+    });
+
+    await current.connect();
+    await current.subscribe({ topics, fromBeginning: true });
+    await current.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+        const records: ConsumedRecord[] = batch.messages.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: Number(message.offset),
+          key: message.key,
+          value: message.value,
+          headers: message.headers ?? {},
+          timestamp: message.timestamp,
+        }));
+        await listener.onBatch(
+          { topic: batch.topic, partition: batch.partition, records, firstOffset: Number(batch.firstOffset() ?? 0) },
+          {
+            resolve: (offset) => resolveOffset(String(offset)),
+            async heartbeat() {
+              try {
+                await heartbeat();
+              } catch (error) {
+                if (kafkaJsErrorKind(error) === 'membership') listener.onMembershipInDoubt(`heartbeat: ${(error as Error).message}`);
+                throw error;
+              }
+            },
+            active: () => consumer === current && isRunning() && !isStale(),
+          },
+        );
+      },
+    });
+  };
 
   return {
-    async start(topics, listener: ConsumerListener) {
-      const { events } = consumer;
-      consumer.on(events.REBALANCING, () => listener.onMembershipInDoubt('rebalancing'));
-      consumer.on(events.GROUP_JOIN, ({ payload }) => {
-        assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-        if (pausedAll) consumer.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
-        listener.onAssigned({ memberId: payload.memberId, partitions: assigned });
-      });
-      consumer.on(events.HEARTBEAT, () => listener.onHeartbeat());
-      consumer.on(events.FETCH, () => listener.onFetch());
-      consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
-        // Batches of transaction markers only never reach eachBatch; report how far they go.
-        if (payload.batchSize === 0) listener.onPassedMarkers(payload.topic, payload.partition, Number(payload.lastOffset));
-      });
-      consumer.on(events.CRASH, ({ payload }) => listener.onCrash(payload.error, payload.restart));
-
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-          const records: ConsumedRecord[] = batch.messages.map((message) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(message.offset),
-            key: message.key,
-            value: message.value,
-            headers: message.headers ?? {},
-            timestamp: message.timestamp,
-          }));
-          await listener.onBatch(
-            { topic: batch.topic, partition: batch.partition, records, firstOffset: Number(batch.firstOffset() ?? 0) },
-            {
-              resolve: (offset) => resolveOffset(String(offset)),
-              async heartbeat() {
-                try {
-                  await heartbeat();
-                } catch (error) {
-                  if (kafkaJsErrorKind(error) === 'membership') listener.onMembershipInDoubt(`heartbeat: ${(error as Error).message}`);
-                  throw error;
-                }
-              },
-              active: () => isRunning() && !isStale(),
-            },
-          );
-        },
-      });
-    },
+    start: (topics, listener) => launch(topics, listener),
     pause(partitions) {
-      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      consumer?.pause(asPartitions(partitions));
     },
     resume(partitions) {
-      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      consumer?.resume(asPartitions(partitions));
     },
     pauseAll() {
       pausedAll = true;
-      if (assigned.length > 0) consumer.pause(assigned.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      if (assigned.length > 0) consumer?.pause(asPartitions(assigned));
     },
     async stop() {
-      await consumer.disconnect();
+      stopped = true;
+      await consumer?.disconnect();
     },
   };
 }

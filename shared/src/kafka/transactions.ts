@@ -36,6 +36,9 @@ export function pipelineConsumer(kafka: Kafka, groupId: string, maxWaitTimeInMs 
     heartbeatInterval: 1_000,
     maxWaitTimeInMs,
     readUncommitted: false,
+    // KafkaJS restarts a crashed consumer on a timer; two crashes in a row started two runners
+    // on one consumer (two members, each fetching). The port's adapter restarts instead.
+    retry: { restartOnFailure: async () => false },
   });
 }
 

@@ -317,7 +317,8 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     },
     onCrash(error, restarting) {
       doubt = 'consumer crashed';
-      if (!restarting) fail(error);
+      if (restarting) logger.warn({ err: error }, 'consumer crashed; starting a new one');
+      else fail(error);
     },
   });
 
@@ -325,6 +326,18 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   // is stuck (a join that never completes, say). Exit, and let the supervisor start afresh.
   const watchdog = setInterval(() => {
     if (stopping) return;
+    logger.debug(
+      {
+        groupId,
+        doubt,
+        leaseAgeMs: now() - lastMembershipOk,
+        idleMs: now() - lastProgress,
+        uncommittedMs: commitLoop.stalledFor(),
+        partitions: [...held.values()].map((p) => `${p.key} base=${p.tracker.base} next=${p.tracker.next} open=${p.tracker.open}${p.pausedFor ? ` paused(${p.pausedFor})` : ''}`),
+        assigned: [...assigned].filter((k) => !held.has(k)),
+      },
+      'consumer state',
+    );
     const idleMs = now() - lastProgress;
     if (idleMs > stallTimeoutMs) fail(new Error(`consumer group ${groupId} made no progress (no fetch, no finished record, no commit) for ${Math.round(idleMs / 1_000)} s`));
     // Fetching alone is no progress when nothing can be committed: outcomes would pile up.
