@@ -141,8 +141,19 @@ export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWai
 
 export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<TransactionalProducerPort> {
   let producer: Producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+  /** Set from a reset until a new producer has connected: begin() tries the reset again first. */
+  let broken = false;
+  const reset = async () => {
+    broken = true;
+    const old = producer;
+    // The old producer may hang on a broker that is gone: it gets a few seconds, then is left.
+    await Promise.race([old.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+    broken = false;
+  };
   return {
     async begin(): Promise<TransactionPort> {
+      if (broken) await reset();
       const transaction = await wrap(() => producer.transaction());
       return {
         send: (records) => wrap(() => transaction.sendBatch({ topicMessages: byTopic(records) })).then(() => undefined),
@@ -157,11 +168,7 @@ export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId
         abort: () => wrap(() => transaction.abort()),
       };
     },
-    async reset() {
-      // The old producer may hang on a broker that is gone: it gets a few seconds, then is left.
-      await Promise.race([producer.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
-    },
+    reset,
     async disconnect() {
       await producer.disconnect();
     },

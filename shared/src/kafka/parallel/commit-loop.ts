@@ -273,7 +273,10 @@ export function createCommitLoop(options: {
   const settleFailure = async (step: Step, transaction: TransactionPort | undefined, failed: Plan, error: unknown) => {
     if (errorKind(error) === 'record-rejected') isolate(failed);
     if (step === 'begin' || !transaction) {
+      // Nothing was sent. A producer that cannot begin is in a state it will not leave by
+      // itself (KafkaJS: "Cannot call beginTransaction in state ABORTING"): start it afresh.
       settleAborted(failed);
+      await bounded(producer.reset(), 'reset').catch((resetError: unknown) => logger.warn({ err: resetError }, 'producer reset failed; will try again'));
       return;
     }
     if (step !== 'commit') {
