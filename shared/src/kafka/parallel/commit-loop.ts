@@ -9,6 +9,7 @@ import {
 } from '../port.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
 import { outgoingRecordBytes } from './record-size.ts';
+import { withTimeout } from './timeout.ts';
 
 /** A topic-partition being consumed in one assignment epoch, with the tracker of its offsets. */
 export interface TrackedPartition {
@@ -119,13 +120,7 @@ export function createCommitLoop(options: {
   let lastSettled = Date.now();
   const stepTimeoutMs = options.stepTimeoutMs ?? 30_000;
   /** A Kafka call that neither answers nor fails in time is a failure, never a hang. */
-  const bounded = <T>(call: Promise<T>, step: string): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Kafka call "${step}" did not answer within ${stepTimeoutMs} ms`)), stepTimeoutMs);
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
-  };
+  const bounded = <T>(call: Promise<T>, step: string): Promise<T> => withTimeout(call, stepTimeoutMs, step);
 
   const sleep =
     options.sleep ??

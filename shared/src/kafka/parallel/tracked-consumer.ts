@@ -11,6 +11,7 @@ import {
   type TransactionalProducerPort,
 } from '../port.ts';
 import { createCommitLoop, type Quarantine, type TrackedPartition } from './commit-loop.ts';
+import { withTimeout } from './timeout.ts';
 import { createPartitionTracker, decodeCommitMetadata, maxWindowForMetadata } from './partition-tracker.ts';
 
 /**
@@ -189,11 +190,12 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     const settle = assignedAt + handoverMs - now();
     if (settle > 0) {
       await new Promise((resolve) => setTimeout(resolve, settle));
-      await control.heartbeat();
       if (!control.active()) return undefined;
     }
     await ownCommitsSettled();
-    const committed = await options.offsets.committed(groupId, batch.topic);
+    // Bounded: a group coordinator that is gone must not hold the fetch loop; the batch is
+    // fetched again and the read retried.
+    const committed = await withTimeout(options.offsets.committed(groupId, batch.topic), options.kafkaCallTimeoutMs ?? 30_000, 'reading committed offsets');
     const entry = committed.find((c) => c.partition === batch.partition);
     const position = entry && entry.offset >= 0 ? entry.offset : batch.firstOffset;
     const decoded = decodeCommitMetadata(position, entry?.metadata);
