@@ -5,20 +5,18 @@
 // (event × subscription) ends delivered or in the DLQ (lost 0), none is dead-lettered twice, and
 // no service crash-loops (restarts are reported and bounded).
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { deliveryId, ensureTopics, H } from '@hookrail/shared';
+import { deliveryId, ensureTopics } from '@hookrail/shared';
 import { startCluster, type KafkaCluster } from './support/cluster.ts';
 import { uniquePrefix } from './support/kafka.ts';
-import { startReceiver, type Receiver } from './support/receiver.ts';
-import { supervise, type Supervised } from './support/supervise.ts';
-import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
+import type { Receiver } from './support/receiver.ts';
+import { supervise, writeLogs, type Supervised } from './support/supervise.ts';
+import { alphaAndBeta, settleAndTally } from './support/tally.ts';
+import { createTestInstall, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.CLUSTER_CONSERVATION_EVENTS ?? 2_000);
-const coin = (text: string) => createHash('sha256').update(text).digest()[0]! / 256;
 
 // Not part of `npm test` yet: it fails in about half the runs, in two ways the core does not
 // see (docs/architecture.md, "Still not guaranteed"). HOOKRAIL_CLUSTER_TESTS=1 runs it.
@@ -46,18 +44,11 @@ describe('conservation on a three-broker cluster', { skip }, () => {
       admin.disconnect(),
     );
     await cluster.inSync([source, install.topics.tier(1), install.topics.tier(2), install.topics.dlq]);
-    receivers.push(await startReceiver((r) => ({ status: coin(`${r.webhookId}/${r.seen}`) < 0.1 ? 503 : 200 })));
-    receivers.push(await startReceiver((r) => ({ status: coin(r.webhookId) < 0.1 ? 400 : 200 })));
-    await applySubscriptions(kafka, install, [
-      testSubscription({ id: 'alpha', url: receivers[0]!.url, tier: 1 }),
-      testSubscription({ id: 'beta', url: receivers[1]!.url, tier: 2, eventTypes: ['order.*'] }),
-    ]);
+    receivers.push(...(await alphaAndBeta(kafka, install)));
   });
 
   after(async () => {
-    if (process.env.TEST_LOG_DIR) {
-      for (const [n, service] of services.entries()) writeFileSync(join(process.env.TEST_LOG_DIR, `cluster-service-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
-    }
+    writeLogs(services, 'cluster');
     await Promise.all(services.map((service) => service.stop('SIGKILL')));
     for (const receiver of receivers) await receiver.close();
     await cluster?.stop();
@@ -105,48 +96,21 @@ describe('conservation on a three-broker cluster', { skip }, () => {
     }
     await producer.disconnect();
 
-    const delivered = () => new Set(receivers.flatMap((r) => [...r.delivered]));
-    let dlq: Awaited<ReturnType<typeof readAll>> = [];
-    await eventually(async () => {
-      const done = delivered();
-      const read = await readAll(kafka, install.topics.dlq).catch(() => undefined);
-      if (!read) return undefined;
-      dlq = read;
-      const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
-      const missing = [...expected].filter((id) => !done.has(id) && !dead.has(id));
-      return missing.length === 0 ? true : undefined;
-    }, Number(process.env.CLUSTER_CONSERVATION_SETTLE_MS ?? 300_000), 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${services.map((s) => s.problems().join('\n')).join('\n---\n')}`);
+    const tally = await settleAndTally({
+      kafka,
+      install,
+      receivers,
+      expected,
+      timeoutMs: Number(process.env.CLUSTER_CONSERVATION_SETTLE_MS ?? 300_000),
+      problems: () => services.map((s) => s.problems().join('\n')).join('\n---\n'),
     });
     const settledAfter = Date.now() - started;
-
-    const deadCounts = new Map<string, number>();
-    for (const r of dlq) deadCounts.set(r.headers[H.deliveryId]!, (deadCounts.get(r.headers[H.deliveryId]!) ?? 0) + 1);
-    const deadTwice = [...deadCounts].filter(([, count]) => count > 1).length;
-    // Identical copies (same attempt time) came from one attempt written twice; different ones
-    // from two attempts of the same delivery.
-    const copies = new Map<string, Set<string>>();
-    for (const r of dlq) copies.set(r.headers[H.deliveryId]!, (copies.get(r.headers[H.deliveryId]!) ?? new Set()).add(r.headers[H.lastAttemptAt] ?? ''));
-    const sameAttemptTwice = [...deadCounts].filter(([id, count]) => count > 1 && copies.get(id)!.size === 1).length;
-    const fanned = new Map<string, number>();
-    for (const topic of [install.topics.tier(1), install.topics.tier(2)]) {
-      for (const record of await readAll(kafka, topic)) fanned.set(record.headers[H.deliveryId]!, (fanned.get(record.headers[H.deliveryId]!) ?? 0) + 1);
-    }
-    let duplicates = 0;
-    for (const receiver of receivers) {
-      const succeeded = new Set<string>();
-      for (const request of receiver.requests) {
-        if (succeeded.has(request.webhookId)) duplicates++;
-        if (request.status !== undefined && request.status < 300) succeeded.add(request.webhookId);
-      }
-    }
-    const done = delivered();
     console.log(
-      `# three-broker cluster: events=${EVENTS} expected=${expected.size} delivered=${[...expected].filter((id) => done.has(id)).length} ` +
-        `dlq=${deadCounts.size} dlq-twice=${deadTwice} (one attempt written twice: ${sameAttemptTwice}) fanned-out-twice=${[...fanned].filter(([, c]) => c > 1).length} duplicate-requests-after-2xx=${duplicates} ` +
+      `# three-broker cluster: events=${EVENTS} expected=${expected.size} delivered=${tally.delivered} ` +
+        `dlq=${tally.deadLettered} dlq-twice=${tally.deadTwice} (one attempt written twice: ${tally.sameAttemptTwice}) fanned-out-twice=${tally.fannedTwice} duplicate-requests-after-2xx=${tally.duplicateRequests} ` +
         `restarts router=${router.restarts} deliverer=${deliverer.restarts} lost=0; node ${victim} killed at ${killedAt} ms, restarted at ${restartedAt} ms, all settled at ${settledAfter} ms`,
     );
-    assert.equal(deadTwice, 0, 'no delivery is dead-lettered twice');
+    assert.equal(tally.deadTwice, 0, 'no delivery is dead-lettered twice');
     assert.ok(router.restarts <= 3 && deliverer.restarts <= 3, `no crash loop (restarts: router ${router.restarts}, deliverer ${deliverer.restarts})`);
     assert.equal(await router.stop('SIGTERM'), 0);
     assert.equal(await deliverer.stop('SIGTERM'), 0);

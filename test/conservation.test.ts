@@ -3,20 +3,19 @@
 // several times and the router once. Every (event × subscription) must end delivered (a 2xx
 // seen by its receiver) or as exactly one DLQ record; the duplicates are counted.
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { deliveryId, ensureTopics, H } from '@hookrail/shared';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
+import { coin, duplicatesAfterSuccess } from './support/tally.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.CONSERVATION_EVENTS ?? 2_000);
 const DELIVERER_KILLS = 3;
 
-/** Deterministic per request: the same webhook-id and attempt always get the same answer. */
-const coin = (text: string) => createHash('sha256').update(text).digest()[0]! / 256;
 
 describe('conservation under SIGKILL', () => {
   let kafka: Kafka;
@@ -136,13 +135,3 @@ describe('conservation under SIGKILL', () => {
     assert.ok(deadCounts.size > 0, 'the partner receiver sends some to the DLQ');
   });
 });
-
-function duplicatesAfterSuccess(receiver: Receiver): number {
-  const succeeded = new Set<string>();
-  let duplicates = 0;
-  for (const request of receiver.requests) {
-    if (succeeded.has(request.webhookId)) duplicates++;
-    if (request.status !== undefined && request.status < 300) succeeded.add(request.webhookId);
-  }
-  return duplicates;
-}

@@ -5,21 +5,19 @@
 // delivered or in the DLQ (lost 0), no delivery is dead-lettered twice, no source record is
 // fanned out twice; duplicate requests to receivers are reported.
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { createKafka, deliveryId, ensureTopics, H } from '@hookrail/shared';
+import { createKafka, deliveryId, ensureTopics } from '@hookrail/shared';
 import { testLogger, uniquePrefix } from './support/kafka.ts';
 import { ownBroker } from './support/own-broker.ts';
-import { startReceiver, type Receiver } from './support/receiver.ts';
-import { supervise, type Supervised } from './support/supervise.ts';
-import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
+import type { Receiver } from './support/receiver.ts';
+import { supervise, writeLogs, type Supervised } from './support/supervise.ts';
+import { alphaAndBeta, settleAndTally } from './support/tally.ts';
+import { createTestInstall, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.TWO_INSTANCES_EVENTS ?? 5_000);
 const broker = ownBroker('two-instances', Number(process.env.TWO_INSTANCES_KAFKA_PORT ?? 19692));
-const coin = (text: string) => createHash('sha256').update(text).digest()[0]! / 256;
 
 describe('two instances of each service under chaos', () => {
   let kafka: Kafka;
@@ -35,13 +33,7 @@ describe('two instances of each service under chaos', () => {
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [{ name: source, partitions: 6, replicationFactor: 1, configs: {} }], { create: true }).finally(() => admin.disconnect());
-    // alpha: 10 % of attempts fail with 503; beta: 1 event in 10 refused for good (400).
-    receivers.push(await startReceiver((r) => ({ status: coin(`${r.webhookId}/${r.seen}`) < 0.1 ? 503 : 200 })));
-    receivers.push(await startReceiver((r) => ({ status: coin(r.webhookId) < 0.1 ? 400 : 200 })));
-    await applySubscriptions(kafka, install, [
-      testSubscription({ id: 'alpha', url: receivers[0]!.url, tier: 1 }),
-      testSubscription({ id: 'beta', url: receivers[1]!.url, tier: 2, eventTypes: ['order.*'] }),
-    ]);
+    receivers.push(...(await alphaAndBeta(kafka, install)));
   });
 
   after(async () => {
@@ -95,56 +87,29 @@ describe('two instances of each service under chaos', () => {
       }
     }
 
-    const delivered = () => new Set(receivers.flatMap((r) => [...r.delivered]));
-    let dlq: Awaited<ReturnType<typeof readAll>> = [];
-    await eventually(async () => {
-      const done = delivered();
-      const read = await readAll(kafka, install.topics.dlq).catch(() => undefined);
-      if (!read) return undefined;
-      dlq = read;
-      const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
-      const missing = [...expected].filter((id) => !done.has(id) && !dead.has(id));
-      if (process.env.TEST_DEBUG) console.log(`# missing ${missing.length}`);
-      return missing.length === 0 ? true : undefined;
-    }, 300_000, 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${services.map((s) => s.problems().join('\n')).join('\n---\n')}`);
+    const tally = await settleAndTally({
+      kafka,
+      install,
+      receivers,
+      expected,
+      timeoutMs: 300_000,
+      problems: () => services.map((s) => s.problems().join('\n')).join('\n---\n'),
     });
-
-    // Fan-outs: each delivery id appears once in its tier topic (attempt 0), whatever the chaos.
-    const fanned = new Map<string, number>();
-    for (const topic of [install.topics.tier(1), install.topics.tier(2)]) {
-      for (const record of await readAll(kafka, topic)) fanned.set(record.headers[H.deliveryId]!, (fanned.get(record.headers[H.deliveryId]!) ?? 0) + 1);
-    }
-    const fannedTwice = [...fanned].filter(([, count]) => count > 1).length;
-    const deadCounts = new Map<string, number>();
-    for (const r of dlq) deadCounts.set(r.headers[H.deliveryId]!, (deadCounts.get(r.headers[H.deliveryId]!) ?? 0) + 1);
-    const deadTwice = [...deadCounts].filter(([, count]) => count > 1).length;
-    let duplicates = 0;
-    for (const receiver of receivers) {
-      const succeeded = new Set<string>();
-      for (const request of receiver.requests) {
-        if (succeeded.has(request.webhookId)) duplicates++;
-        if (request.status !== undefined && request.status < 300) succeeded.add(request.webhookId);
-      }
-    }
-    const done = delivered();
     const logged = (message: string) => services.reduce((sum, s) => sum + s.logs.filter((l) => l.msg === message).length, 0);
     console.log(
-      `# two instances: events=${EVENTS} expected=${expected.size} delivered=${[...expected].filter((id) => done.has(id)).length} ` +
-        `dlq=${deadCounts.size} dlq-twice=${deadTwice} fanned-out=${fanned.size} fanned-out-twice=${fannedTwice} ` +
-        `duplicate-requests-after-2xx=${duplicates} membership-in-doubt=${logged('membership in doubt; commits stop until the group settles')} ` +
+      `# two instances: events=${EVENTS} expected=${expected.size} delivered=${tally.delivered} ` +
+        `dlq=${tally.deadLettered} dlq-twice=${tally.deadTwice} fanned-out=${tally.fannedOut} fanned-out-twice=${tally.fannedTwice} ` +
+        `duplicate-requests-after-2xx=${tally.duplicateRequests} membership-in-doubt=${logged('membership in doubt; commits stop until the group settles')} ` +
         `transactions-aborted-for-doubt=${logged('transaction aborted before its offsets: membership came into doubt')} partitions-dropped=${logged('partition dropped')} restarts=${services.map((s) => s.restarts).join('/')} lost=0 chaos=[${chaos.join('; ')}]`,
     );
-    if (process.env.TEST_LOG_DIR) {
-      for (const [n, service] of services.entries()) writeFileSync(join(process.env.TEST_LOG_DIR, `service-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
-    }
+    writeLogs(services, 'two-instances');
     // Why services exited and were restarted (the supervisor's restarts above): for the record.
     for (const service of services) {
       for (const line of service.logs.filter((l) => l.level === 'fatal' || l.level === 60)) console.log(`# exit: ${JSON.stringify(line).slice(0, 300)}`);
     }
-    assert.equal(fanned.size, expected.size, 'every expected delivery was fanned out');
-    assert.equal(fannedTwice, 0, 'no source record is fanned out twice');
-    assert.equal(deadTwice, 0, 'no delivery is dead-lettered twice');
+    assert.equal(tally.fannedOut, expected.size, 'every expected delivery was fanned out');
+    assert.equal(tally.fannedTwice, 0, 'no source record is fanned out twice');
+    assert.equal(tally.deadTwice, 0, 'no delivery is dead-lettered twice');
     for (const service of services) if (service !== routerB) assert.equal(await service.stop('SIGTERM'), 0, 'every service stops cleanly');
   });
 });

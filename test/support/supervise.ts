@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startService, type RunningProcess, type ServiceName } from './services.ts';
 
 export interface Supervised {
@@ -50,4 +52,11 @@ export function supervise(name: ServiceName, env: Record<string, string>): Super
       return current!.stop(signal);
     },
   };
+}
+
+/** With TEST_LOG_DIR set, every log line of these services goes to a file each, for a post-mortem. */
+export function writeLogs(services: Supervised[], name: string): void {
+  const dir = process.env.TEST_LOG_DIR;
+  if (!dir) return;
+  for (const [n, service] of services.entries()) writeFileSync(join(dir, `${name}-${n}.jsonl`), service.logs.map((l) => JSON.stringify(l)).join('\n'));
 }

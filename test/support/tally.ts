@@ -1,0 +1,83 @@
+// Counting for the conservation tests: what reached the receivers, what the DLQ and the tier
+// topics hold, and the duplicates of each kind.
+import { createHash } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { H } from '@hookrail/shared';
+import { startReceiver, type Receiver } from './receiver.ts';
+import { applySubscriptions, eventually, readAll, testSubscription, type ReadRecord, type TestInstall } from './topics.ts';
+
+/** Deterministic per text: the same webhook-id (and attempt) always gets the same answer. */
+export const coin = (text: string) => createHash('sha256').update(text).digest()[0]! / 256;
+
+/**
+ * Two receivers and their subscriptions: alpha (tier 1, every event; 10 % of attempts fail with
+ * 503) and beta (tier 2, `order.*`; 1 event in 10 refused for good with 400).
+ */
+export async function alphaAndBeta(kafka: Kafka, install: TestInstall): Promise<Receiver[]> {
+  const receivers = [
+    await startReceiver((r) => ({ status: coin(`${r.webhookId}/${r.seen}`) < 0.1 ? 503 : 200 })),
+    await startReceiver((r) => ({ status: coin(r.webhookId) < 0.1 ? 400 : 200 })),
+  ];
+  await applySubscriptions(kafka, install, [
+    testSubscription({ id: 'alpha', url: receivers[0]!.url, tier: 1 }),
+    testSubscription({ id: 'beta', url: receivers[1]!.url, tier: 2, eventTypes: ['order.*'] }),
+  ]);
+  return receivers;
+}
+
+/** Requests for a webhook-id its receiver had already answered with a 2xx. */
+export function duplicatesAfterSuccess(receiver: Receiver): number {
+  const succeeded = new Set<string>();
+  let duplicates = 0;
+  for (const request of receiver.requests) {
+    if (succeeded.has(request.webhookId)) duplicates++;
+    if (request.status !== undefined && request.status < 300) succeeded.add(request.webhookId);
+  }
+  return duplicates;
+}
+
+const countBy = (records: ReadRecord[]) => {
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.headers[H.deliveryId]!, (counts.get(r.headers[H.deliveryId]!) ?? 0) + 1);
+  return counts;
+};
+
+/** Waits until every expected delivery was delivered or dead-lettered; then counts. */
+export async function settleAndTally(options: {
+  kafka: Kafka;
+  install: TestInstall;
+  receivers: Receiver[];
+  expected: Set<string>;
+  timeoutMs: number;
+  /** Said on a timeout, e.g. the services' last warnings. */
+  problems: () => string;
+}) {
+  const { kafka, install, receivers, expected } = options;
+  const delivered = () => new Set(receivers.flatMap((r) => [...r.delivered]));
+  let dlq: ReadRecord[] = [];
+  await eventually(async () => {
+    const read = await readAll(kafka, install.topics.dlq).catch(() => undefined);
+    if (!read) return undefined;
+    dlq = read;
+    const done = delivered();
+    const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
+    return [...expected].every((id) => done.has(id) || dead.has(id)) ? true : undefined;
+  }, options.timeoutMs, 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n${options.problems()}`);
+  });
+  const dead = countBy(dlq);
+  const fanned = countBy([...(await readAll(kafka, install.topics.tier(1))), ...(await readAll(kafka, install.topics.tier(2)))]);
+  // Identical copies (same attempt time) came from one attempt written twice.
+  const attemptTimes = new Map<string, Set<string>>();
+  for (const r of dlq) attemptTimes.set(r.headers[H.deliveryId]!, (attemptTimes.get(r.headers[H.deliveryId]!) ?? new Set()).add(r.headers[H.lastAttemptAt] ?? ''));
+  const done = delivered();
+  return {
+    delivered: [...expected].filter((id) => done.has(id)).length,
+    deadLettered: dead.size,
+    deadTwice: [...dead].filter(([, count]) => count > 1).length,
+    sameAttemptTwice: [...dead].filter(([id, count]) => count > 1 && attemptTimes.get(id)!.size === 1).length,
+    fannedOut: fanned.size,
+    fannedTwice: [...fanned].filter(([, count]) => count > 1).length,
+    duplicateRequests: receivers.reduce((sum, receiver) => sum + duplicatesAfterSuccess(receiver), 0),
+  };
+}
