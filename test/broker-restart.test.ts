@@ -5,16 +5,16 @@
 // exactly one DLQ record.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createKafka, deliveryId, ensureTopics, H } from '@hookrail/shared';
+import { createKafka, ensureTopics, H } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
 import { repoRoot, testLogger, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { supervise } from './support/supervise.ts';
+import { alphaBetaEvents } from './support/tally.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const PORT = Number(process.env.RESTART_TEST_KAFKA_PORT ?? 19392);
@@ -63,13 +63,7 @@ describe('conservation across broker restarts', () => {
     const produce = async (count: number) => {
       const producer = kafka.producer({ idempotent: true });
       await producer.connect();
-      const messages = Array.from({ length: count }, (_, n) => {
-        const id = randomUUID();
-        const type = n % 2 === 0 ? 'order.created' : 'user.updated';
-        expected.add(deliveryId(id, 'alpha'));
-        if (type.startsWith('order.')) expected.add(deliveryId(id, 'beta'));
-        return { key: id, value: JSON.stringify({ id, type }) };
-      });
+      const messages = alphaBetaEvents(count, expected);
       await producer.send({ topic: source, acks: -1, messages });
       await producer.disconnect();
     };

@@ -5,15 +5,14 @@
 // (event × subscription) ends delivered or in the DLQ (lost 0), none is dead-lettered twice, and
 // no service crash-loops (restarts are reported and bounded).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { deliveryId, ensureTopics } from '@hookrail/shared';
+import { ensureTopics } from '@hookrail/shared';
 import { startCluster, type KafkaCluster } from './support/cluster.ts';
 import { uniquePrefix } from './support/kafka.ts';
 import type { Receiver } from './support/receiver.ts';
 import { supervise, writeLogs, type Supervised } from './support/supervise.ts';
-import { alphaAndBeta, settleAndTally } from './support/tally.ts';
+import { alphaAndBeta, alphaBetaEvents, settleAndTally } from './support/tally.ts';
 import { createTestInstall, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.CLUSTER_CONSERVATION_EVENTS ?? 2_000);
@@ -69,13 +68,7 @@ describe('conservation on a three-broker cluster', { skip }, () => {
     await Promise.all([router.ready(180_000), deliverer.ready(180_000)]);
 
     const expected = new Set<string>();
-    const events = Array.from({ length: EVENTS }, (_, n) => {
-      const id = randomUUID();
-      const type = n % 2 === 0 ? 'order.created' : 'user.updated';
-      expected.add(deliveryId(id, 'alpha'));
-      if (type.startsWith('order.')) expected.add(deliveryId(id, 'beta'));
-      return { key: id, value: JSON.stringify({ id, type }) };
-    });
+    const events = alphaBetaEvents(EVENTS, expected);
 
     const started = Date.now();
     const chunks = 8;

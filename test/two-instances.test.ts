@@ -5,15 +5,14 @@
 // delivered or in the DLQ (lost 0), no delivery is dead-lettered twice, no source record is
 // fanned out twice; duplicate requests to receivers are reported.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { createKafka, deliveryId, ensureTopics } from '@hookrail/shared';
+import { createKafka, ensureTopics } from '@hookrail/shared';
 import { testLogger, uniquePrefix } from './support/kafka.ts';
 import { ownBroker } from './support/own-broker.ts';
 import type { Receiver } from './support/receiver.ts';
 import { supervise, writeLogs, type Supervised } from './support/supervise.ts';
-import { alphaAndBeta, settleAndTally } from './support/tally.ts';
+import { alphaAndBeta, alphaBetaEvents, settleAndTally } from './support/tally.ts';
 import { createTestInstall, type TestInstall } from './support/topics.ts';
 
 const EVENTS = Number(process.env.TWO_INSTANCES_EVENTS ?? 5_000);
@@ -53,13 +52,7 @@ describe('two instances of each service under chaos', () => {
     await Promise.all([routerA, routerB, delivererA, delivererB].map((service) => service.ready()));
 
     const expected = new Set<string>();
-    const events = Array.from({ length: EVENTS }, (_, n) => {
-      const id = randomUUID();
-      const type = n % 2 === 0 ? 'order.created' : 'user.updated';
-      expected.add(deliveryId(id, 'alpha'));
-      if (type.startsWith('order.')) expected.add(deliveryId(id, 'beta'));
-      return { key: id, value: JSON.stringify({ id, type }) };
-    });
+    const events = alphaBetaEvents(EVENTS, expected);
 
     const chaos: string[] = [];
     const chunks = 10;

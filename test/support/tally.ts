@@ -1,8 +1,8 @@
 // Counting for the conservation tests: what reached the receivers, what the DLQ and the tier
 // topics hold, and the duplicates of each kind.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { H } from '@hookrail/shared';
+import { deliveryId, H } from '@hookrail/shared';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { applySubscriptions, eventually, readAll, testSubscription, type ReadRecord, type TestInstall } from './topics.ts';
 
@@ -23,6 +23,20 @@ export async function alphaAndBeta(kafka: Kafka, install: TestInstall): Promise<
     testSubscription({ id: 'beta', url: receivers[1]!.url, tier: 2, eventTypes: ['order.*'] }),
   ]);
   return receivers;
+}
+
+/**
+ * `count` source events for alpha and beta, half `order.created` (both subscriptions), half
+ * `user.updated` (alpha only); their delivery ids are added to `expected`.
+ */
+export function alphaBetaEvents(count: number, expected: Set<string>): Array<{ key: string; value: string }> {
+  return Array.from({ length: count }, (_, n) => {
+    const id = randomUUID();
+    const type = n % 2 === 0 ? 'order.created' : 'user.updated';
+    expected.add(deliveryId(id, 'alpha'));
+    if (type.startsWith('order.')) expected.add(deliveryId(id, 'beta'));
+    return { key: id, value: JSON.stringify({ id, type }) };
+  });
 }
 
 /** Requests for a webhook-id its receiver had already answered with a 2xx. */
