@@ -47,6 +47,8 @@
 #                           (KAFKA_HOME_DIR defaults to <repo>/.kafka-cluster for `cluster`)
 #   KAFKA_START_TIMEOUT     seconds `start` waits for readiness (default 90)
 #   KAFKA_STOP_TIMEOUT      seconds `stop` waits after SIGTERM (default 30)
+#   KAFKA_PORT_FREE_TIMEOUT seconds `start` waits for the ports of a broker of this home that
+#                           died (stale pid file) to be freed (default 30)
 #   KAFKA_HEAP_OPTS         broker heap (default "-Xms256m -Xmx1g")
 #   KAFKA_JVM_OPTS          extra broker JVM options
 #   JAVA_HOME               Java 17+ (else `java` on PATH)
@@ -70,6 +72,7 @@ CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$(remembered_port KAFKA_CONTROLLER_POR
 CONTROLLER_PORT="${CONTROLLER_PORT:-9093}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+PORT_FREE_TIMEOUT="${KAFKA_PORT_FREE_TIMEOUT:-30}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 # One node of a cluster (set by `cluster`); a lone broker is node 1 of a quorum of one.
 NODE_ID="${KAFKA_NODE_ID:-1}"
@@ -260,15 +263,26 @@ cmd_start() {
     echo "$ADDRESS"
     return 0
   fi
+  # A broker of this home that was just killed can hold its ports a while after its main
+  # thread is gone (a JVM's other threads are still exiting, more so on a busy machine):
+  # wait for them then, but not for a port some other program holds.
+  local free_wait=0
   if [[ -f "$PID_FILE" ]]; then
     log "removing stale pid file $PID_FILE"
     rm -f "$PID_FILE"
+    free_wait="$PORT_FREE_TIMEOUT"
   fi
-  local p
+  local p waited
   for p in "$PORT" "$CONTROLLER_PORT"; do
-    if port_open "$p"; then
-      die "port $HOST:$p is already in use by another process (another broker? set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_HOME_DIR)"
-    fi
+    waited=0
+    while port_open "$p"; do
+      if ((waited >= free_wait)); then
+        die "port $HOST:$p is already in use by another process (another broker? set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_HOME_DIR)"
+      fi
+      ((waited == 0)) && log "port $HOST:$p is still held by the broker that stopped; waiting up to ${free_wait}s for it"
+      sleep 1
+      waited=$((waited + 1))
+    done
   done
 
   render_config

@@ -58,7 +58,7 @@ describe('shutdown deadline with the broker gone', () => {
     );
     await Promise.all(services.map(([, service]) => service.ready(120_000)));
     await produceDeliveries(kafka, install, testSubscription({ id: 'stuck', url: receiver.url, tier: 1 }), 3);
-    await waitFor(() => receiver.requests.length > 0, 30_000, 'a request in flight');
+    await waitFor(() => receiver.requests.length > 0, 120_000, 'a request in flight');
 
     await broker.kill(1);
     const results = await Promise.all(

@@ -85,7 +85,7 @@ describe('two instances of each service under chaos', () => {
       install,
       receivers,
       expected,
-      timeoutMs: 300_000,
+      timeoutMs: 480_000,
       problems: () => services.map((s) => s.problems().join('\n')).join('\n---\n'),
     });
     const logged = (message: string) => services.reduce((sum, s) => sum + s.logs.filter((l) => l.msg === message).length, 0);

@@ -39,6 +39,30 @@ export function alphaBetaEvents(count: number, expected: Set<string>): Array<{ k
   });
 }
 
+/**
+ * The events of `events` that are in `topic`'s log, and the deliveries they owe. The promise
+ * starts once an event is in Kafka: an event the upstream producer was told was written but is
+ * not in the log (KafkaJS's producer across a leader kill, see the three-broker test) is the
+ * producer's loss, counted apart, not hookrail's.
+ */
+export async function inSourceLog(kafka: Kafka, topic: string, events: Array<{ key: string; value: string }>) {
+  const logged = await readAll(kafka, topic);
+  const present = new Map<string, number>();
+  for (const record of logged) present.set(record.key!, (present.get(record.key!) ?? 0) + 1);
+  const expected = new Set<string>();
+  const missing: string[] = [];
+  for (const event of events) {
+    if (!present.has(event.key)) {
+      missing.push(event.key);
+      continue;
+    }
+    const { type } = JSON.parse(event.value) as { type: string };
+    expected.add(deliveryId(event.key, 'alpha'));
+    if (type.startsWith('order.')) expected.add(deliveryId(event.key, 'beta'));
+  }
+  return { expected, missing, writtenTwice: [...present.values()].filter((n) => n > 1).length };
+}
+
 /** Requests for a webhook-id its receiver had already answered with a 2xx. */
 export function duplicatesAfterSuccess(receiver: Receiver): number {
   const succeeded = new Set<string>();
@@ -65,6 +89,8 @@ export async function settleAndTally(options: {
   timeoutMs: number;
   /** Said on a timeout, e.g. the services' last warnings. */
   problems: () => string;
+  /** Looked up and said on a timeout, e.g. where consumers stand against the log. */
+  diagnose?: () => Promise<string>;
 }) {
   const { kafka, install, receivers, expected } = options;
   const delivered = () => new Set(receivers.flatMap((r) => [...r.delivered]));
@@ -76,8 +102,9 @@ export async function settleAndTally(options: {
     const done = delivered();
     const dead = new Set(dlq.map((r) => r.headers[H.deliveryId]!));
     return [...expected].every((id) => done.has(id) || dead.has(id)) ? true : undefined;
-  }, options.timeoutMs, 'every delivery to be delivered or dead-lettered', 2_000).catch((error: Error) => {
-    throw new Error(`${error.message}\n${options.problems()}`);
+  }, options.timeoutMs, 'every delivery to be delivered or dead-lettered', 2_000).catch(async (error: Error) => {
+    const diagnosis = options.diagnose ? await options.diagnose().catch((e: Error) => `diagnosis failed: ${e.message}`) : '';
+    throw new Error(`${error.message}\n${diagnosis}\n${options.problems()}`);
   });
   const dead = countBy(dlq);
   const fanned = countBy([...(await readAll(kafka, install.topics.tier(1))), ...(await readAll(kafka, install.topics.tier(2)))]);
@@ -90,6 +117,10 @@ export async function settleAndTally(options: {
     deadLettered: dead.size,
     deadTwice: [...dead].filter(([, count]) => count > 1).length,
     sameAttemptTwice: [...dead].filter(([id, count]) => count > 1 && attemptTimes.get(id)!.size === 1).length,
+    /** Where each twice-dead-lettered delivery sits in the DLQ (partition:offset, attempt), to tell one write repeated from two attempts. */
+    deadTwiceAt: [...dead]
+      .filter(([, count]) => count > 1)
+      .map(([id]) => `${id} ${dlq.filter((r) => r.headers[H.deliveryId] === id).map((r) => `${r.partition}:${r.offset}@${r.headers[H.lastAttemptAt]}`).join(' ')}`),
     fannedOut: fanned.size,
     fannedTwice: [...fanned].filter(([, count]) => count > 1).length,
     duplicateRequests: receivers.reduce((sum, receiver) => sum + duplicatesAfterSuccess(receiver), 0),

@@ -106,16 +106,18 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
-/** Every committed record of a topic (read_committed), from the beginning to its end now. */
+/** Every committed record of a topic (read_committed), from the beginning to its end now, each
+ * once: a batch the reader is handed again (after a leader change, say) is not a duplicate in
+ * the log, so records are kept by partition and offset. */
 export async function readAll(kafka: Kafka, topic: string): Promise<ReadRecord[]> {
-  const records: ReadRecord[] = [];
+  const records = new Map<string, ReadRecord>();
   await readToEnd({
     kafka,
     topic,
     groupId: `test-reader-${randomUUID()}`,
     onBatch: async ({ batch }) => {
       for (const message of batch.messages) {
-        records.push({
+        records.set(`${batch.partition}:${message.offset}`, {
           partition: batch.partition,
           offset: message.offset,
           key: message.key?.toString(),
@@ -125,7 +127,7 @@ export async function readAll(kafka: Kafka, topic: string): Promise<ReadRecord[]
       }
     },
   });
-  return records;
+  return [...records.values()];
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */
