@@ -30,8 +30,13 @@ COPY test/package.json test/
 COPY bench/package.json bench/
 # --omit=dev: the root devDependencies (the npm `node` package, typescript, @types/node,
 # standardwebhooks for tests) are for local work; the base image already is Node 24.
-# --ignore-scripts: no dependency needs an install script at run time.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# --ignore-scripts: no dependency needs an install script at run time. Then the project's
+# patches/ (KafkaJS's producer fix, see README "Libraries") are applied as `npm ci` does
+# locally through the root postinstall; --error-on-fail stops the build if one does not apply.
+COPY patches/ patches/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npx --yes patch-package@8.0.1 --error-on-fail \
+ && grep -q "hookrail patch" node_modules/kafkajs/src/producer/sendMessages.js
 
 # ---- runtime ------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
