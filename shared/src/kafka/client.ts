@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type LogEntry } from 'kafkajs';
 import type { KafkaConfig } from '../config/base.ts';
 import type { Logger } from '../logging.ts';
+import { assertKafkaJsPatched } from './kafkajs-patch.ts';
 import { kafkaLogLevel, type KafkaLogLevel } from './log-level.ts';
 
 const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
@@ -12,6 +13,7 @@ const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
 
 /** A KafkaJS client whose own log lines go through the service's pino logger. */
 export function createKafka(config: KafkaConfig, logger: Logger, clientId = config.clientId): Kafka {
+  assertKafkaJsPatched();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   const options: KafkaJsConfig = {
     clientId,
