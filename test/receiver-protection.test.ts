@@ -8,6 +8,7 @@ import type { Kafka } from 'kafkajs';
 import { H } from '@hookrail/shared';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
+import { fetchJson, fetchText } from './support/monitor.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveries, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
@@ -19,7 +20,9 @@ describe('protecting receivers', () => {
   let kafka: Kafka;
   let install: TestInstall;
   let deliverer: RunningProcess;
+  let monitor: RunningProcess;
   let opsPort: number;
+  let monitorPort: number;
   const receivers: Receiver[] = [];
   let releaseHung!: () => void;
   const hung = new Promise<void>((resolve) => (releaseHung = resolve));
@@ -39,12 +42,20 @@ describe('protecting receivers', () => {
       HOOKRAIL_HTTP_HEADERS_TIMEOUT: '3s',
       HOOKRAIL_HTTP_TOTAL_TIMEOUT: '3s',
     });
-    opsPort = await deliverer.ready();
+    // The monitor with its windows scaled down 100×: the breaker alert's 1 m `for` is 0.6 s.
+    monitor = startService('monitor', {
+      ...install.env,
+      HOOKRAIL_MONITOR_POLL_INTERVAL: '500ms',
+      HOOKRAIL_MONITOR_EVALUATION_INTERVAL: '250ms',
+      HOOKRAIL_MONITOR_STATUS_WINDOW: '1h',
+      HOOKRAIL_ALERTS_TIME_SCALE: '0.01',
+    });
+    [opsPort, monitorPort] = await Promise.all([deliverer.ready(), monitor.ready()]);
   });
 
   after(async () => {
     releaseHung();
-    const code = await deliverer?.stop();
+    const [code] = await Promise.all([deliverer?.stop(), monitor?.stop()]);
     for (const receiver of receivers) await receiver.close();
     assert.equal(code, 0, 'the deliverer exits 0 on SIGTERM');
   });
@@ -76,6 +87,14 @@ describe('protecting receivers', () => {
 
     // Open, then a failed probe opens it again: two open periods while the receiver fails.
     await eventually(() => (breakerLines(flaky, 'open').length >= 2 ? true : undefined), 60_000, 'the breaker to open twice');
+    // The monitor shows it on /status and the status page, and its alert fires, scored.
+    const alert = await eventually(async () => {
+      const status = await fetchJson(monitorPort, '/status');
+      const shown = status.destinations.some((d: { destination: string; breaker: string }) => d.destination === originOf(flaky) && d.breaker !== 'closed');
+      const firing = status.alerts.find((a: { name: string; phase: string; labels: Record<string, string> }) => a.name === 'HookrailCircuitBreakerOpen' && a.phase === 'firing' && a.labels.hookrail_destination === originOf(flaky));
+      return shown && firing ? firing : undefined;
+    }, 60_000, 'the monitor to show the open breaker and fire its alert');
+    assert.match(await fetchText(monitorPort, '/status.html'), new RegExp(`data-destination="${originOf(flaky)}" data-breaker="(open|half-open)"`));
     failing = false;
     const failedRequests = flaky.requests.filter((r) => r.status === 500).length;
     await eventually(() => (breakerLines(flaky, 'closed').length >= 1 ? true : undefined), 60_000, 'the breaker to close');
@@ -87,6 +106,7 @@ describe('protecting receivers', () => {
     const opens = breakerLines(flaky, 'open').length;
     const attempts = (await readAll(kafka, install.topics.attempts)).map((r) => JSON.parse(r.value)).filter((a) => a.subscriptionId === 'flaky');
     const held = attempts.filter((a) => a.http === false && a.errorClass === 'circuit-open').length;
+    console.log(`breaker alert: ${alert.summary}; score ${alert.score.score} (${alert.score.priority}), subscription ${alert.subscription}`);
     console.log(
       `breaker: ${flaky.requests.length} requests (${failedRequests} answered 500), ${opens} open periods, ${held} attempts held back without a request, ` +
         `${ids.filter((id) => flaky.delivered.has(id)).length} delivered, ${dead.size} dead-lettered`,
@@ -98,6 +118,8 @@ describe('protecting receivers', () => {
     assert.ok(held > 0, 'deliveries were held back without a request');
     assert.equal(ids.filter((id) => flaky.delivered.has(id) && dead.has(id)).length, 0, 'none both delivered and dead-lettered');
     assert.equal(await metric('hookrail_destination_breaker_state', flaky), 0, 'the metric says closed');
+    assert.equal(alert.subscription, 'flaky');
+    assert.ok(alert.score.score > 0);
   });
 
   it('a receiver that slows from 5 ms to 2 s gets fewer requests in flight; another subscription of the tier keeps delivering', async () => {
