@@ -3,6 +3,7 @@
 //   /fast/<name>          200 at once
 //   /slow/<ms>/<name>     200 after <ms>
 //   /flaky/<name>         503 the first time a webhook-id is seen, 200 afterwards
+//   /fail/<name>          500 every time
 // Per name it counts 2xx answers, distinct webhook-ids (or body ids) answered 2xx, and the
 // time of the last new one; with latency recording on, it keeps (receive time − body "t").
 import { createServer } from 'node:http';
@@ -46,6 +47,7 @@ const server = createServer((request, response) => {
     let status = 200;
     let delay = 0;
     if (kind === 'slow') delay = Number(parts[2] ?? 100);
+    else if (kind === 'fail') status = 500;
     else if (kind === 'flaky' && !seenFlaky.has(id)) {
       seenFlaky.add(id);
       status = 503;

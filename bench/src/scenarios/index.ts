@@ -6,7 +6,8 @@ import { naive } from './naive.ts';
 import { retry } from './retry.ts';
 import { scaling } from './scaling.ts';
 import { slow } from './slow.ts';
+import { storm } from './storm.ts';
 import { throughput } from './throughput.ts';
 
 /** In run order: later scenarios use earlier figures (max throughput, pipeline rates). */
-export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling];
+export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling, storm];

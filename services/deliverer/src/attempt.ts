@@ -9,9 +9,10 @@ import {
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
+import type { DestinationGuard, DestinationView } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
-import { classifyAttempt, type AttemptResult } from './policy/classify.ts';
-import { decideRetry } from './policy/retry-decision.ts';
+import { classifyAttempt, type AttemptResult, type Classification } from './policy/classify.ts';
+import { decideRetry, type RetryDecision } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
 /** Where a consumed record came from: DLQ records name it, attempt records too. */
@@ -44,6 +45,8 @@ export interface AttemptLogEntry {
   retryTopic?: string;
   notBefore?: number;
   origin: Origin;
+  /** The destination's breaker and in-flight limit after this attempt (when guarded). */
+  breaker?: { destination: string; state: DestinationView['breaker']; limit: number };
 }
 
 export interface AttemptDependencies {
@@ -56,6 +59,8 @@ export interface AttemptDependencies {
   random?: () => number;
   /** Why a subscription cannot be delivered to (the registry's `problem`), for the DLQ detail. */
   problemOf?: (subscriptionId: string) => string | undefined;
+  /** Circuit breaker and adaptive limit per destination; unset = neither. */
+  guard?: DestinationGuard;
 }
 
 export interface AttemptOutcome {
@@ -115,29 +120,57 @@ export async function attemptDelivery(
   if (!signed.ok) {
     return noAttempt('invalid-secret', `subscription ${subscription.id} cannot be signed for: ${signed.problem}; apply it again with a good secret, then "hookrail dlq replay --subscription ${subscription.id}"`);
   }
-  const result = await deps.sender.send({
-    url: subscription.url,
-    body: delivery.payload,
-    headers: {
-      'content-type': delivery.contentType,
-      'user-agent': deps.userAgent,
-      ...signed.headers,
-      ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
-    },
-  });
-  const classification = classifyAttempt(result);
   const tierRetries = deps.config.tiers[delivery.tier].retries;
   const retries = Math.min(subscription.retry?.retries ?? tierRetries, tierRetries);
-  const decision = decideRetry({
-    classification,
-    attemptsMade: attempt,
-    ladder: ladderFor(retries),
-    ...(delivery.rung !== undefined ? { lastRungIndex: delivery.rung } : {}),
-    nowMs: now(),
-    random: deps.random ?? Math.random,
-    jitterRatio: deps.jitterRatio,
-  });
+  const decide = (classification: Classification, attemptsMade: number) =>
+    decideRetry({
+      classification,
+      attemptsMade,
+      ladder: ladderFor(retries),
+      ...(delivery.rung !== undefined ? { lastRungIndex: delivery.rung } : {}),
+      nowMs: now(),
+      random: deps.random ?? Math.random,
+      jitterRatio: deps.jitterRatio,
+    });
+  const guarded = () => {
+    const view = deps.guard?.view(subscription.url);
+    return view ? { breaker: { destination: view.destination, state: view.breaker, limit: view.limit } } : {};
+  };
+
+  const admission = deps.guard?.admit(subscription.url, subscription.maxInFlight);
+  if (admission && !admission.go) {
+    // Breaker open or destination paused: no request. The delivery moves one rung up the
+    // ladder (covering the wait) without spending an attempt (docs/architecture.md).
+    const classification: Classification = { outcome: 'retry', reason: admission.reason, retryAfterMs: admission.retryAfterMs };
+    const decision = decide(classification, Math.max(1, delivery.attempt));
+    const held = { ...base, ...guarded(), attempt: delivery.attempt, http: false, errorClass: admission.reason, reason: admission.reason, durationMs: 0 };
+    if (decision.action === 'retry') return retryOutcome({ ...held, outcome: 'retry' }, delivery, delivery.attempt, firstAttemptAt, decision, deps.topics);
+    const entry: AttemptLogEntry = { ...held, outcome: 'dead-letter' };
+    const detail = `${admission.reason} at the last rung of the ladder, after ${delivery.attempt} HTTP attempt${delivery.attempt === 1 ? '' : 's'}`;
+    return { entry, records: [attemptRecord(entry, deps.topics), deadLetter(delivery, origin, deps.topics, { errorClass: 'exhausted', detail, lastAttemptAt: attemptedAt, firstAttemptAt })] };
+  }
+  const startedAt = now();
+  let result: Awaited<ReturnType<HttpSender['send']>>;
+  try {
+    result = await deps.sender.send({
+      url: subscription.url,
+      body: delivery.payload,
+      headers: {
+        'content-type': delivery.contentType,
+        'user-agent': deps.userAgent,
+        ...signed.headers,
+        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+      },
+    });
+  } catch (error) {
+    if (admission?.go) admission.release();
+    throw error;
+  }
+  const classification = classifyAttempt(result);
+  if (admission?.go) admission.done(result, classification, startedAt);
+  const decision = decide(classification, attempt);
   const http = {
+    ...guarded(),
     http: true,
     durationMs: Math.round(result.durationMs * 10) / 10,
     ...(result.status !== undefined ? { status: result.status } : {}),
@@ -149,18 +182,7 @@ export async function attemptDelivery(
     const entry: AttemptLogEntry = { ...base, ...http, outcome: 'delivered' };
     return { entry, records: [attemptRecord(entry, deps.topics)] };
   }
-  if (decision.action === 'retry') {
-    const retryTopic = deps.topics.retry(delivery.tier, decision.rung);
-    const entry: AttemptLogEntry = { ...base, ...http, outcome: 'retry', retryTopic, notBefore: decision.notBefore };
-    const retry: Delivery = { ...delivery, attempt, firstAttemptAt, notBefore: decision.notBefore, rung: decision.rungIndex };
-    return {
-      entry,
-      records: [
-        attemptRecord(entry, deps.topics),
-        { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(retry) } },
-      ],
-    };
-  }
+  if (decision.action === 'retry') return retryOutcome({ ...base, ...http, outcome: 'retry' }, delivery, attempt, firstAttemptAt, decision, deps.topics);
 
   const entry: AttemptLogEntry = { ...base, ...http, outcome: 'dead-letter' };
   const errorClass =
@@ -214,6 +236,24 @@ export function internalFailure(delivery: Delivery, origin: Origin, error: unkno
   return {
     entry,
     records: [attemptRecord(entry, deps.topics), deadLetter(delivery, origin, deps.topics, { errorClass: 'internal', detail, lastAttemptAt: attemptedAt, firstAttemptAt })],
+  };
+}
+
+/** The attempt record and the delivery's record on its next rung. */
+function retryOutcome(
+  entry: Omit<AttemptLogEntry, 'retryTopic' | 'notBefore'>,
+  delivery: Delivery,
+  attempt: number,
+  firstAttemptAt: number,
+  decision: Extract<RetryDecision, { action: 'retry' }>,
+  topics: TopicNames,
+): AttemptOutcome {
+  const retryTopic = topics.retry(delivery.tier, decision.rung);
+  const logged: AttemptLogEntry = { ...entry, retryTopic, notBefore: decision.notBefore };
+  const retry: Delivery = { ...delivery, attempt, firstAttemptAt, notBefore: decision.notBefore, rung: decision.rungIndex };
+  return {
+    entry: logged,
+    records: [attemptRecord(logged, topics), { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(retry) } }],
   };
 }
 

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { adaptiveSchema, breakerSchema } from './dispatch/guard-config.ts';
 import { allowList } from './policy/allow-list.ts';
 import { baseConfigSchema, baseEnv, DEFAULT_OPS_PORTS, opsSchema, boolean, durationMs, integer, list, type Tier } from '@hookrail/shared';
 
@@ -31,6 +32,10 @@ export const delivererConfigSchema = baseConfigSchema.extend({
       jitterRatio: z.coerce.number().min(0).max(1).default(0.1),
       /** How long a shutdown waits for requests in flight before handing them back. */
       drainMs: durationMs.default(15_000),
+      /** Circuit breaker per destination (URL origin). */
+      breaker: breakerSchema,
+      /** Adaptive concurrency per destination. */
+      adaptive: adaptiveSchema,
       http: z
         .strictObject({
           connectTimeoutMs: durationMs.default(5_000),
@@ -67,4 +72,11 @@ export const delivererEnv: Record<string, string> = {
   HOOKRAIL_HTTP_CONNECTIONS_PER_ORIGIN: 'deliverer.http.connectionsPerOrigin',
   HOOKRAIL_HTTP_REQUIRE_HTTPS: 'deliverer.http.requireHttps',
   HOOKRAIL_HTTP_ALLOW: 'deliverer.http.allow',
+  HOOKRAIL_BREAKER_ENABLED: 'deliverer.breaker.enabled',
+  HOOKRAIL_BREAKER_WINDOW: 'deliverer.breaker.windowMs',
+  HOOKRAIL_BREAKER_MIN_REQUESTS: 'deliverer.breaker.minRequests',
+  HOOKRAIL_BREAKER_FAILURE_RATIO: 'deliverer.breaker.failureRatio',
+  HOOKRAIL_BREAKER_OPEN: 'deliverer.breaker.openMs',
+  HOOKRAIL_BREAKER_PROBES: 'deliverer.breaker.probes',
+  HOOKRAIL_ADAPTIVE_CONCURRENCY: 'deliverer.adaptive.enabled',
 };

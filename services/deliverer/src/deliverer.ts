@@ -2,6 +2,8 @@ import { createSubscriptionRegistry, type RunningService, type ServiceContext } 
 import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { logDeadLetter } from './dead-letter-log.ts';
+import { createDestinationGuard } from './dispatch/destination-guard.ts';
+import { guardTelemetry } from './dispatch/guard-metrics.ts';
 import { createHttpSender } from './http/sender.ts';
 import { startTierLane, type TierLane } from './lane.ts';
 
@@ -46,6 +48,11 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
     userAgent: http.userAgent,
   });
 
+  // Circuit breaker and adaptive concurrency per destination, shared by the tiers' lanes.
+  const guardMetrics = guardTelemetry(telemetry.meter, logger.child({ component: 'destinations' }));
+  const guard = createDestinationGuard({ settings: config.deliverer, onTransition: guardMetrics.onTransition });
+  guardMetrics.observe(guard);
+
   const lanes: TierLane[] = [];
   for (const tier of config.deliverer.tiers) {
     lanes.push(
@@ -58,7 +65,7 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
         logger,
         onAttempt,
         fail: context.fail,
-        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem },
+        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard },
       }),
     );
   }

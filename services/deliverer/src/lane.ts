@@ -51,8 +51,11 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
       const subscription = registry.get(subscriptionId);
+      const maxInFlight = subscription?.ordered ? 1 : (subscription?.maxInFlight ?? 16);
+      const guard = options.attempt.guard;
       return {
-        maxInFlight: subscription?.ordered ? 1 : (subscription?.maxInFlight ?? 16),
+        // The destination's adaptive limit, when it is lower (dispatch/destination-guard.ts).
+        maxInFlight: subscription && guard ? guard.limit(subscription.url, maxInFlight) : maxInFlight,
         ratePerSecond: subscription?.ratePerSecond,
       };
     },

@@ -18,7 +18,12 @@ export interface AttemptEntry {
   eventTime: number;
   firstAttemptAt: number;
   notBefore?: number;
+  /** The destination's circuit breaker and in-flight limit after the attempt (deliverer-guarded). */
+  breaker?: { destination: string; state: BreakerState; limit: number };
 }
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+const BREAKER_STATES = new Set(['closed', 'open', 'half-open']);
 
 const OUTCOMES = new Set(['delivered', 'retry', 'dead-letter']);
 
@@ -57,6 +62,10 @@ export function parseAttemptEntry(value: Buffer | string | null | undefined): At
   if (typeof r.errorClass === 'string') entry.errorClass = r.errorClass;
   const notBefore = num('notBefore');
   if (notBefore !== undefined) entry.notBefore = notBefore;
+  const breaker = r.breaker as Record<string, unknown> | null | undefined;
+  if (typeof breaker === 'object' && breaker !== null && typeof breaker.destination === 'string' && BREAKER_STATES.has(breaker.state as string)) {
+    entry.breaker = { destination: breaker.destination, state: breaker.state as BreakerState, limit: typeof breaker.limit === 'number' ? breaker.limit : 0 };
+  }
   return entry;
 }
 

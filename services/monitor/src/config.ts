@@ -77,6 +77,10 @@ export const alertsSchema = z
     groupStatus: z
       .strictObject({ ...ruleBase({ forMs: 120_000, keepFiringForMs: 120_000 }) })
       .prefault({}),
+    /** A destination's circuit breaker stayed open (or half-open) this long. */
+    breakerOpen: z
+      .strictObject({ ...ruleBase({ forMs: 60_000, keepFiringForMs: 120_000 }) })
+      .prefault({}),
     sinks: z
       .strictObject({
         log: boolean.default(true),

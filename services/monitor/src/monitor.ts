@@ -11,6 +11,7 @@ import { createMonitorMetrics } from './metrics.ts';
 import { readOffsets, type OffsetSnapshot } from './offsets.ts';
 import { evaluateRules, formatDuration, type Signals } from './policy/alert-rules.ts';
 import { burnRate } from './policy/burn-rate.ts';
+import { DestinationBreakers } from './policy/destination-breakers.ts';
 import { OpenDeliveries } from './policy/open-deliveries.ts';
 import { slotFor } from './policy/sliding-window.ts';
 import { queueLengths, tierQueueLength } from './policy/topology.ts';
@@ -84,6 +85,8 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
   const queueHistory: QueueSample[] = [];
   const tierHistory: TierSample[] = [];
   const open = new OpenDeliveries();
+  // Circuit breaker state per destination, as the deliverers report it in the attempt log.
+  const breakers = new DestinationBreakers(windows.statusWindowMs);
   let stopping = false;
 
   // --- metrics
@@ -225,6 +228,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     onEntry: (entry, replay) => {
       stats.add(entry, Date.now());
       open.record(entry.deliveryId, entry.subscriptionId, entry.outcome);
+      breakers.record(entry);
       if (replay) metrics.knowSubscription(entry.tier, entry.subscriptionId);
       else metrics.recordAttempt(entry);
     },
@@ -241,6 +245,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     groups: lagTracker.groups
       .filter((g) => g.role === 'router' || g.role === 'deliverer')
       .map((g) => ({ group: g.group, tier: g.tier ?? 'all', status: g.status, lagSeconds: g.deliveryLagSeconds })),
+    destinations: (tier) => breakers.notClosed(tier, now),
   });
   const lastSent = new Map<string, number>();
   const evaluate = async () => {
@@ -302,6 +307,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       tier: (tier) => stats.tier(tier, now, windows.statusWindowMs),
       failures: (tier) => stats.failures(tier, now, windows.statusWindowMs),
       subscriptions: subscriptionRows(now),
+      destinations: breakers.list(now),
       groups: lagTracker.groups,
       queues,
       tierQueue: (tier) => (latest ? tierQueueLength(queues, prefix, tier) : null),

@@ -77,6 +77,20 @@ export const RUNBOOKS: readonly Runbook[] = [
     ],
     commands: ['npm run kafka -- run groups --bootstrap-server BROKER --describe --group PREFIX-deliverer-tier1', 'docker compose ps && docker compose logs --tail 100 deliverer', 'docker compose restart deliverer'],
   },
+  {
+    kind: 'breakerOpen',
+    means: 'A destination (URL origin) failed too often and its circuit breaker stays open: the deliverer sends it nothing but a few probes, and its deliveries move up the retry ladder without a request (no attempt spent). They go out once it recovers, or reach the DLQ at the end of the ladder.',
+    check: [
+      'The status page\'s Destinations table: which destination, since when, which subscriptions send to it, its in-flight limit.',
+      'Is the receiver down or overloaded (5xx, timeouts, 429/503)? The deliverer\'s log says when the breaker opened and closed ("circuit breaker opened").',
+      'Nothing to do on hookrail\'s side while the receiver recovers; if it stays down past the ladder, replay from the DLQ once it is back.',
+    ],
+    commands: [
+      'curl -s monitor:8080/status | jq \'.destinations[] | select(.breaker != "closed")\'',
+      'curl -s deliverer:8080/metrics | grep hookrail_destination_',
+      'hookrail dlq replay --subscription ID',
+    ],
+  },
 ];
 
 /** The anchor of an alert's runbook section (GitHub's heading anchor for `## AlertName`). */

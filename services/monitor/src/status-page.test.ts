@@ -21,6 +21,9 @@ describe('status document and page', () => {
     tier: (tier) => (tier === 1 ? summary : { ...summary, attempts: 0, delivered: 0, failed: 0, successRate: null }),
     failures: () => [{ kind: '500', count: 5 }],
     subscriptions: [{ id: 'orders', tier: 1, ...summary, inFlight: 3 }],
+    destinations: [
+      { destination: 'https://shop.example', breaker: 'open', inFlightLimit: 2, lastSeenAt: '2026-01-01T00:11:00Z', openedAt: '2026-01-01T00:10:00Z', tiers: [1], subscriptions: ['orders'] },
+    ],
     groups: [deliverer],
     queues: new Map([['hr.tier1', 3]]),
     tierQueue: () => 3,
@@ -64,5 +67,11 @@ describe('status document and page', () => {
     assert.match(html, /<tr data-subscription="orders"><td>orders<\/td><td>1<\/td><td class="success-rate">50\.00 %<\/td><td>10<\/td><td class="p95">200 ms<\/td><td class="in-flight">3<\/td><td class="retries">4<\/td><td class="dlq">1<\/td><\/tr>/);
     assert.match(html, /aria-label="tier 1 success rate"[^>]*data-points="3"/);
     assert.match(html, /window 18 s \(1h scaled ×0\.005\)/);
+  });
+
+  it('lists the destinations with their circuit breaker, since when it is not closed, and their in-flight limit', () => {
+    assert.equal(status.destinations[0]!.breaker, 'open');
+    const html = renderStatusPage(status);
+    assert.match(html, /<tr data-destination="https:\/\/shop\.example" data-breaker="open"><td>https:\/\/shop\.example<\/td><td class="breaker open">open<\/td><td><time[^>]*>2 min ago<\/time><\/td><td class="limit">2<\/td><td>orders<\/td>/);
   });
 });

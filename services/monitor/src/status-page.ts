@@ -89,6 +89,12 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
       <tr data-subscription="${escape(s.id)}"><td>${escape(s.id)}</td><td>${s.tier}</td><td class="success-rate">${percent(s.successRate)}</td><td>${s.attempts}</td><td class="p95">${seconds(s.attemptLatency.p95)}</td><td class="in-flight">${s.inFlight}</td><td class="retries">${s.retryAttempts}</td><td class="dlq">${s.deadLettered}</td></tr>`,
     )
     .join('');
+  const destinationRows = (status.destinations ?? [])
+    .map(
+      (d) => `
+      <tr data-destination="${escape(d.destination)}" data-breaker="${d.breaker}"><td>${escape(d.destination)}</td><td class="breaker ${d.breaker}">${escape(d.breaker)}</td><td>${since(d.openedAt ?? undefined, now)}</td><td class="limit">${d.inFlightLimit}</td><td>${escape(d.subscriptions.join(', '))}</td><td>${since(d.lastSeenAt, now)}</td></tr>`,
+    )
+    .join('');
   const groupRows = status.groups
     .map(
       (g) => `
@@ -118,6 +124,7 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e6ec; }
   tr.alert.firing td.priority { font-weight: 700; color: #c62828; }
   .status.STALLED, .status.STOPPED { color: #c62828; font-weight: 700; } .status.WARNING { color: #d99a00; }
+  .breaker.open { color: #c62828; font-weight: 700; } .breaker.half-open { color: #d99a00; }
   section.block { margin-top: 1.5rem; }
   .history { display: grid; grid-template-columns: 1fr; gap: .2rem; margin-top: .6rem; }
   .history div { display: flex; justify-content: space-between; align-items: center; color: #5b6275; font-size: .8rem; }
@@ -139,6 +146,11 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
   <h2>Subscriptions</h2>
   ${subscriptionRows ? `<table><thead><tr><th>Subscription</th><th>Tier</th><th>Success rate</th><th>Attempts</th><th>p95 latency</th><th>In flight</th><th>Retries</th><th>DLQ</th></tr></thead><tbody>${subscriptionRows}
   </tbody></table>` : '<p class="none">No subscription yet.</p>'}
+</section>
+<section class="block" id="destinations">
+  <h2>Destinations</h2>
+  ${destinationRows ? `<table><thead><tr><th>Destination</th><th>Circuit breaker</th><th>Not closed since</th><th>In-flight limit</th><th>Subscriptions</th><th>Last attempt</th></tr></thead><tbody>${destinationRows}
+  </tbody></table>` : '<p class="none">No destination reported recently.</p>'}
 </section>
 <section class="block" id="groups">
   <h2>Consumer groups</h2>

@@ -2,6 +2,7 @@ import { TIERS, type Tier } from '@hookrail/shared';
 import type { ActiveAlert } from './alerts/engine.ts';
 import type { SubscriptionSummary, WindowSummary } from './delivery-stats.ts';
 import type { GroupReport } from './lag-tracker.ts';
+import type { DestinationStatus } from './policy/destination-breakers.ts';
 import type { GroupStatus } from './policy/group-status.ts';
 import { TIER_LABEL } from './policy/alert-rules.ts';
 import type { Quantiles } from './policy/quantile.ts';
@@ -73,6 +74,8 @@ export interface StatusReport {
   groups: GroupReport[];
   queues: Record<string, number>;
   subscriptions: SubscriptionStatus[];
+  /** Destinations (URL origins) reported recently: circuit breaker and in-flight limit. */
+  destinations: DestinationStatus[];
   alerts: ActiveAlert[];
   /**
    * Oldest first, one per offset reading: queue lengths per tier (what `hookrail report`
@@ -89,6 +92,7 @@ export interface StatusInput {
   tier(tier: Tier): WindowSummary;
   failures(tier: Tier): Array<{ kind: string; count: number }>;
   subscriptions: SubscriptionStatus[];
+  destinations?: readonly DestinationStatus[];
   groups: readonly GroupReport[];
   queues: ReadonlyMap<string, number>;
   tierQueue(tier: Tier): number | null;
@@ -146,6 +150,7 @@ export function buildStatus(input: StatusInput): StatusReport {
     groups: [...input.groups],
     queues: Object.fromEntries(input.queues),
     subscriptions: input.subscriptions,
+    destinations: [...(input.destinations ?? [])],
     alerts: [...input.alerts],
     history: { queue: [...input.queueHistory], tiers: [...input.tierHistory] },
   };

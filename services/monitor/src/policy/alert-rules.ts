@@ -1,10 +1,11 @@
 import { TIERS, type Tier } from '@hookrail/shared';
 import type { AlertsConfig } from '../config.ts';
+import { breakerOpenRules, type DestinationSignal } from './breaker-rule.ts';
 import { burnRate, errorRatio, multiWindowBurn } from './burn-rate.ts';
 import { GROUP_STATUS_CODE, type GroupStatus } from './group-status.ts';
 import { severityOf, type Severity, type SeverityFacts } from './scoring.ts';
 
-export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus';
+export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus' | 'breakerOpen';
 
 /** Alert names, the same in the monitor and in deploy/prometheus/rules.yml. */
 export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
@@ -15,6 +16,7 @@ export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
   queueLength: 'HookrailQueueLengthHigh',
   dlqInflow: 'HookrailDeadLetterInflow',
   groupStatus: 'HookrailConsumerGroupStalled',
+  breakerOpen: 'HookrailCircuitBreakerOpen',
 };
 
 /** Alert label names, the same as the metrics' attributes on export (and rules.yml's). */
@@ -36,6 +38,8 @@ export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
   dlqInflow: { dataLossRisk: true, downtime: false, userImpact: 'low' },
   // Nobody consumes a tier (or the router): nothing is delivered.
   groupStatus: { dataLossRisk: false, downtime: true, userImpact: 'high' },
+  // A receiver is failing and hookrail holds its deliveries back: they arrive late, not lost.
+  breakerOpen: { dataLossRisk: false, downtime: false, userImpact: 'high' },
 };
 
 export interface TrafficCounts {
@@ -61,6 +65,8 @@ export interface Signals {
   /** Records waiting in the tier topic and its retry topics; null before the first reading. */
   queueLength(tier: Tier): number | null;
   groups: readonly GroupSignal[];
+  /** Destinations whose circuit breaker is not closed, per tier (from the attempt log). */
+  destinations?(tier: Tier): DestinationSignal[];
 }
 
 export interface RuleEvaluation {
@@ -250,6 +256,18 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         subscriptions: () => [],
       });
     }
+  }
+  const breaker = alerts.breakerOpen;
+  if (breaker.enabled && signals.destinations) {
+    out.push(
+      ...breakerOpenRules({
+        tiers: TIERS,
+        destinations: signals.destinations,
+        subscriptions: (tier) => signals.subscriptions(tier, scale(alerts.burnFast.shortWindowMs)),
+        base: base('breakerOpen', breaker),
+        labels: (tier, extra) => labels('breakerOpen', tier, extra),
+      }),
+    );
   }
   return out;
 }
