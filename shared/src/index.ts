@@ -20,6 +20,7 @@ export * from './subscriptions/flag.ts';
 export * from './subscriptions/registry.ts';
 export * from './kafka/retry-transient.ts';
 export * from './subscriptions/subscription.ts';
+export * from './subscriptions/order-key.ts';
 export * from './delivery.ts';
 export * from './kafka/read-to-end.ts';
 export * from './kafka/transactions.ts';
