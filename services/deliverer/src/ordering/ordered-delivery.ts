@@ -72,6 +72,7 @@ export function createOrderedDeliveries(options: {
   const attemptOnce = (item: Item, delivery: Delivery) =>
     new Promise<AttemptOutcome | undefined>((resolve, reject) => {
       // Revoked before its turn: the dispatcher drops the job, and the head is given up here.
+      if (item.signal.aborted) return resolve(undefined);
       const onAbort = () => item.running || resolve(undefined);
       item.signal.addEventListener('abort', onAbort, { once: true });
       options.dispatcher.submit({
