@@ -153,6 +153,8 @@ describe('ordered subscriptions', () => {
     }
     const others = seen.filter((s) => s.ok && s.key !== BLOCKED);
     const othersDuringBlock = others.filter((s) => s.at >= blockStart && s.at <= blockEnd).length;
+    // The same length of time right after the block, for comparison.
+    const othersAfterBlock = others.filter((s) => s.at > blockEnd && s.at <= blockEnd + (blockEnd - blockStart)).length;
     const blockSeconds = (blockEnd - blockStart) / 1_000;
     const runSeconds = (finishedAt - startedAt) / 1_000;
     const failures = seen.filter((s) => !s.ok).length;
@@ -163,7 +165,8 @@ describe('ordered subscriptions', () => {
         `ordered: order violations ${violations}; two requests of one key at once ${concurrentPerKey}`,
         `ordered: duplicates after the SIGKILL (at ${ackedAtKill} delivered) ${duplicates}, on ${repeatsPerKey.size} keys, at most ${Math.max(0, ...repeatsPerKey.values())} on one key`,
         `ordered: ${BLOCKED} blocked ${blockSeconds.toFixed(1)} s on its head's retries; other keys delivered ${othersDuringBlock} meanwhile ` +
-          `(${(othersDuringBlock / blockSeconds).toFixed(0)}/s during the block, ${(others.length / runSeconds).toFixed(0)}/s over the run)`,
+          `(${(othersDuringBlock / blockSeconds).toFixed(0)}/s during the block, ${(othersAfterBlock / blockSeconds).toFixed(0)}/s in as long after it, ` +
+          `${(others.length / runSeconds).toFixed(0)}/s over the run with the kill and restart)`,
       ].join('\n'),
     );
     assert.equal(violations, 0, 'no event of a key is delivered before an earlier one ended');
