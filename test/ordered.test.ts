@@ -2,11 +2,13 @@
 // on 50 keys, a receiver that fails at random and checks order per key, one key blocked on
 // retries while the others flow, and the deliverer killed (SIGKILL) mid-run and restarted.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { deliveryHeaders, deliveryId, H, type Subscription } from '@hookrail/shared';
-import { testKafka, uniquePrefix } from './support/kafka.ts';
+import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -67,34 +69,13 @@ describe('ordered subscriptions', () => {
     await receiver?.close();
   });
 
-  /** Delivery records as the router writes them for an ordered subscription: the key in a header. */
-  const produceKeyedEvents = async () => {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const messages = Array.from({ length: EVENTS }, (_, i) => {
-      const eventId = randomUUID();
-      const key = `key-${i % KEYS}`;
-      const payload = Buffer.from(JSON.stringify({ id: eventId, k: key, seq: Math.floor(i / KEYS) }));
-      const headers = deliveryHeaders({
-        deliveryId: deliveryId(eventId, subscription.id),
-        eventId,
-        eventType: 'test.event',
-        subscriptionId: subscription.id,
-        tier: 2,
-        attempt: 0,
-        source: 'test/0/0',
-        eventTime: Date.now(),
-        contentType: 'application/json',
-        orderKey: key,
-        payload,
-      });
-      return { key: subscription.id, value: payload, headers };
-    });
-    for (let i = 0; i < messages.length; i += 500) {
-      await producer.send({ topic: install.topics.tier(2), acks: -1, messages: messages.slice(i, i + 500) });
-    }
-    await producer.disconnect();
-  };
+  const produceKeyedEvents = () =>
+    produceOrdered(
+      kafka,
+      install,
+      subscription,
+      Array.from({ length: EVENTS }, (_, i) => ({ k: `key-${i % KEYS}`, seq: Math.floor(i / KEYS) })),
+    );
 
   const startDeliverer = async () => {
     const deliverer = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '2', HOOKRAIL_INSTANCE_ID: 'd1' });
@@ -177,3 +158,107 @@ describe('ordered subscriptions', () => {
     assert.ok(blockEnd - blockStart >= 5_000, 'the blocked head waited out 1 s and 4 s in place');
   });
 });
+
+describe('ordered subscriptions with onDeadLetter: park', () => {
+  let kafka: Kafka;
+  let install: TestInstall;
+  let receiver: Receiver;
+  let deliverer: RunningProcess | undefined;
+  let accepting = false;
+  const subscription = () => testSubscription({ id: 'parked', url: receiver.url, tier: 3, ordered: { key: '$.k', onDeadLetter: 'park' } });
+  const events = (body: Buffer) => JSON.parse(body.toString()) as { k: string; seq: number };
+
+  before(async () => {
+    kafka = testKafka();
+    install = await createTestInstall(kafka, uniquePrefix('parked'));
+    // The first event of key a is refused (400: dead-lettered at once) until the test accepts it.
+    receiver = await startReceiver((request) => {
+      const { k, seq } = events(request.body);
+      return { status: k === 'a' && seq === 0 && !accepting ? 400 : 200 };
+    });
+    await applySubscriptions(kafka, install, [subscription()]);
+  });
+
+  after(async () => {
+    await deliverer?.stop('SIGKILL');
+    await receiver?.close();
+  });
+
+  it('parks the key behind a dead-lettered head, keeps other keys flowing, and delivers the parked events in order after a replay', async () => {
+    await produceOrdered(kafka, install, subscription(), [
+      { k: 'a', seq: 0 },
+      { k: 'b', seq: 0 },
+      { k: 'a', seq: 1 },
+      { k: 'b', seq: 1 },
+      { k: 'a', seq: 2 },
+    ]);
+    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '3' });
+    await deliverer.ready();
+
+    const letters = await eventually(
+      async () => {
+        const dlq = (await readAll(kafka, install.topics.dlq)).filter((r) => r.headers[H.subscriptionId] === 'parked');
+        return dlq.length === 3 ? dlq : undefined;
+      },
+      60_000,
+      'three dead letters of key a',
+    );
+    assert.deepEqual(
+      letters.map((r) => [events(Buffer.from(r.value)).seq, r.headers[H.error]]),
+      [
+        [0, 'permanent'],
+        [1, 'parked'],
+        [2, 'parked'],
+      ],
+      'the head, then the rest of its key, in order',
+    );
+    const delivered = () => receiver.requests.filter((r) => r.status === 200).map((r) => events(r.body));
+    await eventually(() => (delivered().filter((e) => e.k === 'b').length === 2 ? true : undefined), 30_000, 'key b delivered');
+
+    accepting = true;
+    const replay = spawnSync(
+      process.execPath,
+      ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), '--brokers', testBrokers().join(','), '--prefix', install.prefix, 'dlq', 'replay', '--subscription', 'parked'],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    );
+    assert.equal(replay.status, 0, replay.stderr);
+    await produceOrdered(kafka, install, subscription(), [{ k: 'a', seq: 3 }]);
+    const keyA = await eventually(
+      () => {
+        const a = delivered().filter((e) => e.k === 'a').map((e) => e.seq);
+        return a.length === 4 ? a : undefined;
+      },
+      60_000,
+      'key a delivered after the replay',
+    );
+    assert.deepEqual(keyA, [0, 1, 2, 3], 'the replay unparks the key; later events follow it');
+  });
+});
+
+/** Delivery records as the router writes them for an ordered subscription: the key in a header. */
+async function produceOrdered(kafka: Kafka, install: TestInstall, subscription: Subscription, events: Array<{ k: string; seq: number }>): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const messages = events.map(({ k, seq }) => {
+    const eventId = randomUUID();
+    const payload = Buffer.from(JSON.stringify({ id: eventId, k, seq }));
+    const headers = deliveryHeaders({
+      deliveryId: deliveryId(eventId, subscription.id),
+      eventId,
+      eventType: 'test.event',
+      subscriptionId: subscription.id,
+      tier: subscription.tier,
+      attempt: 0,
+      source: 'test/0/0',
+      eventTime: Date.now(),
+      contentType: 'application/json',
+      orderKey: k,
+      payload,
+    });
+    return { key: subscription.id, value: payload, headers };
+  });
+  for (let i = 0; i < messages.length; i += 500) {
+    await producer.send({ topic: install.topics.tier(subscription.tier), acks: -1, messages: messages.slice(i, i + 500) });
+  }
+  await producer.disconnect();
+}
