@@ -3,15 +3,14 @@
 // retries while the others flow, and the deliverer killed (SIGKILL) mid-run and restarted.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
-import { deliveryHeaders, deliveryId, H, type Subscription } from '@hookrail/shared';
+import { H, type Subscription } from '@hookrail/shared';
 import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
-import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
+import { applySubscriptions, createTestInstall, eventually, produceDeliveryRecords, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const EVENTS = 5_000;
 const KEYS = 50;
@@ -237,28 +236,5 @@ describe('ordered subscriptions with onDeadLetter: park', () => {
 
 /** Delivery records as the router writes them for an ordered subscription: the key in a header. */
 async function produceOrdered(kafka: Kafka, install: TestInstall, subscription: Subscription, events: Array<{ k: string; seq: number }>): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const messages = events.map(({ k, seq }) => {
-    const eventId = randomUUID();
-    const payload = Buffer.from(JSON.stringify({ id: eventId, k, seq }));
-    const headers = deliveryHeaders({
-      deliveryId: deliveryId(eventId, subscription.id),
-      eventId,
-      eventType: 'test.event',
-      subscriptionId: subscription.id,
-      tier: subscription.tier,
-      attempt: 0,
-      source: 'test/0/0',
-      eventTime: Date.now(),
-      contentType: 'application/json',
-      orderKey: k,
-      payload,
-    });
-    return { key: subscription.id, value: payload, headers };
-  });
-  for (let i = 0; i < messages.length; i += 500) {
-    await producer.send({ topic: install.topics.tier(subscription.tier), acks: -1, messages: messages.slice(i, i + 500) });
-  }
-  await producer.disconnect();
+  await produceDeliveryRecords(kafka, install, subscription, events.length, (id, i) => ({ body: { id, ...events[i]! }, orderKey: events[i]!.k }));
 }
