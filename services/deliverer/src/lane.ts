@@ -64,6 +64,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     attempt: (delivery, origin) => attemptDelivery(delivery, registry.get(delivery.subscriptionId), origin, options.attempt),
     topics,
     onAttempt: options.onAttempt,
+    logger: log,
   });
 
   const originOf = (record: ConsumedRecord) => ({ topic: record.topic, partition: record.partition, offset: String(record.offset) });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { baseConfigSchema, createLogger, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from '../attempt.ts';
 import { createDispatcher } from '../dispatch/dispatcher.ts';
 import type { HttpSender } from '../http/sender.ts';
@@ -23,6 +23,7 @@ const TOPIC = topics.tier(2);
 /** A lane's ordered path with a scripted receiver: each delivery id answers its statuses in turn. */
 function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue') {
   const sent: string[] = [];
+  const warnings: Array<Record<string, unknown>> = [];
   const sender: HttpSender = {
     async send(request) {
       const id = String(request.headers['webhook-id']);
@@ -46,6 +47,7 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     attempt: (delivery, origin) => attemptDelivery(delivery, subscription, origin, deps),
     topics,
     onAttempt: () => {},
+    logger: createLogger('test', 'warn', { write: (line: string) => void warnings.push(JSON.parse(line)) }),
   });
   const controller = new AbortController();
   let offset = 0;
@@ -73,7 +75,7 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     });
     return { offset: at, result, commit: () => ordered.committed(TOPIC, 0, [at]) };
   };
-  return { sent, handle, ordered, controller };
+  return { sent, handle, ordered, controller, warnings };
 }
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -141,5 +143,15 @@ describe('ordered deliveries in a lane', () => {
     await settled();
     assert.equal(sent.filter((id) => id === 'a2').length, 0);
     assert.equal(sent.at(-1), 'a3');
+  });
+
+  it('warns when events pile up behind the head of a key, before the window of its partition fills', async () => {
+    const { handle, warnings } = setup({ a0: [503, 503, 503] });
+    handle('a0', 'a');
+    for (let i = 1; i <= 100; i++) handle(`a${i}`, 'a');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.waiting, 100);
+    assert.equal(warnings[0]!.orderKey, 'a');
+    assert.match(String(warnings[0]!.msg), /maxWindow/);
   });
 });

@@ -1,4 +1,4 @@
-import { orderKeyOf, parseDelivery, type Delivery, type OrderedDelivery, type OutgoingRecord, type TopicNames } from '@hookrail/shared';
+import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDelivery, type OutgoingRecord, type TopicNames } from '@hookrail/shared';
 import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { createKeyQueues } from './key-queues.ts';
@@ -46,6 +46,7 @@ export function createOrderedDeliveries(options: {
   attempt: (delivery: Delivery, origin: Origin) => Promise<AttemptOutcome>;
   topics: TopicNames;
   onAttempt: (entry: AttemptLogEntry) => void;
+  logger: Logger;
   now?: () => number;
 }): OrderedDeliveries {
   const queues = createKeyQueues<Item>();
@@ -136,6 +137,16 @@ export function createOrderedDeliveries(options: {
     item.signal.addEventListener('abort', moveOn, { once: true });
   };
 
+  /** A key whose queue reaches 100, 1,000, 10,000 events: on its way to pausing its partition. */
+  const warnIfPiling = (item: Item) => {
+    const waiting = queues.waiting(item.key);
+    if (waiting < 100 || !/^10+$/.test(String(waiting))) return;
+    options.logger.warn(
+      { subscriptionId: item.delivery.subscriptionId, orderKey: item.delivery.orderKey, waiting },
+      'ordered key: events waiting behind its head; at deliverer.maxWindow or maxBuffered its partition pauses',
+    );
+  };
+
   return {
     handle({ delivery, ordered, origin, replay, signal }) {
       return new Promise<OutgoingRecord[]>((resolve, reject) => {
@@ -165,6 +176,7 @@ export function createOrderedDeliveries(options: {
         const arrival = queues.arrive(key, item, { unpark: replay });
         if (arrival === 'start') void run(item);
         else if (arrival === 'park') item.resolve(parkedOutcome(item));
+        else warnIfPiling(item);
       });
     },
     committed(topic, partition, offsets) {
