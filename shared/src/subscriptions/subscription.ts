@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { boolean, integer } from '../config/fields.ts';
 import { RETRY_LADDER } from '../retry-ladder.ts';
 import { checkSigningSecret } from '../secrets.ts';
-import { OLD_ORDERED_HELP, orderedSchema } from './order-key.ts';
+import { orderedSchema } from './order-key.ts';
 
 /** An event-type pattern: exact (`order.created`), prefix (`order.*`) or everything (`*`). */
 const EVENT_TYPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(\.\*)?)$/;
