@@ -2,6 +2,7 @@ export * from './config/base.ts';
 export * from './config/fields.ts';
 export * from './config/load.ts';
 export * from './headers.ts';
+export * from './json-path.ts';
 export * from './kafka/client.ts';
 export * from './kafka/reachable.ts';
 export * from './logging.ts';

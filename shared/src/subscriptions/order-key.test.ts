@@ -8,6 +8,7 @@ describe('ordering keys', () => {
   it('reads a JSON path into the payload', () => {
     assert.equal(orderKeyOf({ key: '$.customer.id' }, payload), 'c-7');
     assert.equal(orderKeyOf({ key: '$.lines[1].sku' }, Buffer.from(payload)), 'b2');
+    assert.equal(orderKeyOf({ key: '$[1]' }, '["x","y"]'), 'y');
   });
 
   it('keeps non-string values as JSON', () => {
@@ -23,6 +24,7 @@ describe('ordering keys', () => {
     assert.equal(orderKeyOf({ key: '$.customer.missing' }, payload), '');
     assert.equal(orderKeyOf({ key: '$.lines[5].sku' }, payload), '');
     assert.equal(orderKeyOf({ key: '$.customer.id' }, 'not json'), '');
+    assert.equal(orderKeyOf({ key: '$.constructor' }, payload), '', 'own properties only');
     assert.equal(orderKeyOf({ key: 'header:absent' }, payload, {}), '');
   });
 

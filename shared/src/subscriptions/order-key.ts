@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { IHeaders } from 'kafkajs';
 import { headerString } from '../headers.ts';
+import { compilePath, valueAtPath, type JsonPath } from '../json-path.ts';
 
 /**
  * Per-key ordering of a subscription: `ordered: { key, onDeadLetter }`. The key is where an
@@ -47,18 +48,20 @@ export const MAX_ORDER_KEY_BYTES = 200;
  */
 export function orderKeyOf(ordered: Pick<OrderedDelivery, 'key'>, payload: Buffer | string, headers?: IHeaders): string {
   if (ordered.key.startsWith('header:')) return bounded(headerString(headers, ordered.key.slice('header:'.length)) ?? '');
-  let value: unknown;
+  let tree: unknown;
   try {
-    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+    tree = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
   } catch {
     return '';
   }
-  for (const step of ordered.key.slice(1).match(/\.[^.[]+|\[\d+\]/g) ?? []) {
-    if (value === null || typeof value !== 'object') return '';
-    value = step.startsWith('[') ? (value as unknown[])[Number(step.slice(1, -1))] : (value as Record<string, unknown>)[step.slice(1)];
-  }
+  const value = valueAtPath(tree, keyPath(ordered.key));
   if (value === undefined || value === null) return '';
   return bounded(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** `$.lines[0].sku` as the dot path `lines.0.sku` (`../json-path.ts`: own properties only). */
+function keyPath(key: string): JsonPath {
+  return compilePath(key.slice(1).replace(/\[(\d+)\]/g, '.$1').replace(/^\./, ''));
 }
 
 function bounded(key: string): string {
