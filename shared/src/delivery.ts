@@ -23,6 +23,8 @@ export interface Delivery {
   eventTime: number;
   contentType: string;
   traceparent?: string;
+  /** Ordered subscriptions: the event's ordering key, set by the router. */
+  orderKey?: string;
   payload: Buffer;
 }
 
@@ -43,6 +45,7 @@ export function deliveryHeaders(delivery: Delivery): Record<string, string> {
   if (delivery.notBefore !== undefined) headers[H.notBefore] = String(delivery.notBefore);
   if (delivery.rung !== undefined) headers[H.rung] = String(delivery.rung);
   if (delivery.traceparent !== undefined) headers[H.traceparent] = delivery.traceparent;
+  if (delivery.orderKey !== undefined) headers[H.orderKey] = delivery.orderKey;
   return headers;
 }
 
@@ -79,5 +82,7 @@ export function parseDelivery(headers: IHeaders | undefined, value: Buffer | nul
   if (rung !== undefined) delivery.rung = rung;
   const traceparent = get(H.traceparent);
   if (traceparent !== undefined) delivery.traceparent = traceparent;
+  const orderKey = get(H.orderKey);
+  if (orderKey !== undefined) delivery.orderKey = orderKey;
   return delivery;
 }

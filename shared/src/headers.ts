@@ -15,6 +15,10 @@ export const H = {
   eventTime: 'hookrail-event-time',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  /** Ordered subscriptions: the event's ordering key (`subscriptions/order-key.ts`). */
+  orderKey: 'hookrail-order-key',
+  /** On a delivery `hookrail dlq replay` sent back: the dead letter it came from. */
+  replayOf: 'hookrail-replay-of',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

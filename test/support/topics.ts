@@ -66,6 +66,17 @@ export async function applySubscriptions(kafka: Kafka, install: TestInstall, sub
 
 /** Delivery records as the router would write them, straight to the tier topic. */
 export async function produceDeliveries(kafka: Kafka, install: TestInstall, subscription: Subscription, count: number): Promise<string[]> {
+  return produceDeliveryRecords(kafka, install, subscription, count, (eventId, i) => ({ body: { id: eventId, type: 'test.event', n: i } }));
+}
+
+/** As `produceDeliveries`, each body (and ordering key, for ordered subscriptions) given by `event`. */
+export async function produceDeliveryRecords(
+  kafka: Kafka,
+  install: TestInstall,
+  subscription: Subscription,
+  count: number,
+  event: (eventId: string, index: number) => { body: Record<string, unknown>; orderKey?: string },
+): Promise<string[]> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const ids: string[] = [];
@@ -73,7 +84,8 @@ export async function produceDeliveries(kafka: Kafka, install: TestInstall, subs
     const eventId = randomUUID();
     const id = deliveryId(eventId, subscription.id);
     ids.push(id);
-    const payload = Buffer.from(JSON.stringify({ id: eventId, type: 'test.event', n: i }));
+    const { body, orderKey } = event(eventId, i);
+    const payload = Buffer.from(JSON.stringify(body));
     return {
       key: subscription.id,
       value: payload,
@@ -87,6 +99,7 @@ export async function produceDeliveries(kafka: Kafka, install: TestInstall, subs
         source: 'test/0/0',
         eventTime: Date.now(),
         contentType: 'application/json',
+        ...(orderKey === undefined ? {} : { orderKey }),
         payload,
       }),
     };

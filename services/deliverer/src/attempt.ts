@@ -213,9 +213,20 @@ export async function attemptDelivery(
  * meeting the same record again after a restart.
  */
 export function internalFailure(delivery: Delivery, origin: Origin, error: unknown, deps: AttemptDependencies): AttemptOutcome {
+  const detail = `hookrail failed on this delivery: ${error instanceof Error ? error.message : String(error)}`;
+  return deadLetterWithoutAttempt(delivery, origin, 'internal', detail, deps);
+}
+
+/** A delivery dead-lettered without a request (`internal`, or `parked` behind a key's dead head). */
+export function deadLetterWithoutAttempt(
+  delivery: Delivery,
+  origin: Origin,
+  errorClass: string,
+  detail: string,
+  deps: Pick<AttemptDependencies, 'topics' | 'now'>,
+): AttemptOutcome {
   const attemptedAt = (deps.now ?? Date.now)();
   const firstAttemptAt = delivery.firstAttemptAt ?? attemptedAt;
-  const detail = `hookrail failed on this delivery: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1_000);
   const entry: AttemptLogEntry = {
     deliveryId: delivery.deliveryId,
     eventId: delivery.eventId,
@@ -229,13 +240,16 @@ export function internalFailure(delivery: Delivery, origin: Origin, error: unkno
     origin,
     outcome: 'dead-letter',
     http: false,
-    errorClass: 'internal',
-    reason: 'internal',
+    errorClass,
+    reason: errorClass,
     durationMs: 0,
   };
   return {
     entry,
-    records: [attemptRecord(entry, deps.topics), deadLetter(delivery, origin, deps.topics, { errorClass: 'internal', detail, lastAttemptAt: attemptedAt, firstAttemptAt })],
+    records: [
+      attemptRecord(entry, deps.topics),
+      deadLetter(delivery, origin, deps.topics, { errorClass, detail: detail.slice(0, 1_000), lastAttemptAt: attemptedAt, firstAttemptAt }),
+    ],
   };
 }
 
@@ -264,7 +278,7 @@ function describe(result: AttemptResult & { responseBodySnippet?: string }, deta
   return parts.join('; ').slice(0, 1_000);
 }
 
-function attemptRecord(entry: AttemptLogEntry, topics: TopicNames): OutgoingRecord {
+export function attemptRecord(entry: AttemptLogEntry, topics: TopicNames): OutgoingRecord {
   return { topic: topics.attempts, message: { key: entry.subscriptionId, value: JSON.stringify(entry) } };
 }
 

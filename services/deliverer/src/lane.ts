@@ -17,6 +17,7 @@ import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
 import { attemptDelivery, internalFailure } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
+import { createOrderedDeliveries } from './ordering/ordered-delivery.ts';
 
 export interface TierLane {
   stop(): Promise<void>;
@@ -51,7 +52,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
       const subscription = registry.get(subscriptionId);
-      const maxInFlight = subscription?.ordered ? 1 : (subscription?.maxInFlight ?? 16);
+      const maxInFlight = subscription?.maxInFlight ?? 16;
       const guard = options.attempt.guard;
       return {
         // The destination's adaptive limit, when it is lower (dispatch/destination-guard.ts).
@@ -59,6 +60,14 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         ratePerSecond: subscription?.ratePerSecond,
       };
     },
+  });
+
+  const ordered = createOrderedDeliveries({
+    dispatcher,
+    attempt: (delivery, origin) => attemptDelivery(delivery, registry.get(delivery.subscriptionId), origin, options.attempt),
+    topics,
+    onAttempt: options.onAttempt,
+    logger: log,
   });
 
   const originOf = (record: ConsumedRecord) => ({ topic: record.topic, partition: record.partition, offset: String(record.offset) });
@@ -108,6 +117,11 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
       handle(record, signal) {
         const delivery = parseDelivery(record.headers, record.value);
         if (typeof delivery === 'string') return Promise.resolve(malformed(record, delivery));
+        const orderedBy = registry.get(delivery.subscriptionId)?.ordered;
+        if (orderedBy) {
+          const replay = record.headers?.[H.replayOf] !== undefined;
+          return ordered.handle({ delivery, ordered: orderedBy, origin: originOf(record), replay, signal });
+        }
         return new Promise<OutgoingRecord[]>((resolve, reject) => {
           // Settles when the record's assignment ends, too; the listener goes when it settles.
           const onAbort = () => reject(signal.reason);
@@ -137,6 +151,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         options.onAttempt(outcome.entry);
         return outcome.records;
       },
+      committed: (topic, partition, offsets) => ordered.committed(topic, partition, offsets),
       quarantine: (record, info) =>
         quarantineRecord(record, { ...info, topic: topics.dlq, headers: { [H.error]: 'unwritable', [H.errorDetail]: info.reason } }),
     },

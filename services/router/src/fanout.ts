@@ -4,6 +4,7 @@ import {
   H,
   headerString,
   matchSubscriptions,
+  orderKeyOf,
   type OutgoingRecord,
   type Subscription,
   type TopicNames,
@@ -35,6 +36,7 @@ export function fanOut(
       contentType: event.contentType,
       payload: event.payload,
       ...(traceparent === undefined ? {} : { traceparent }),
+      ...(subscription.ordered ? { orderKey: orderKeyOf(subscription.ordered, event.payload, record.headers) } : {}),
     });
     return {
       topic: topics.tier(subscription.tier),

@@ -22,7 +22,7 @@ describe('subscriptions', () => {
     );
     assert.equal(sub!.enabled, true);
     assert.equal(sub!.maxInFlight, 16);
-    assert.equal(sub!.ordered, false);
+    assert.equal(sub!.ordered, undefined);
   });
 
   it('names every problem of every entry, and duplicate ids', () => {
@@ -78,7 +78,7 @@ describe('subscriptions', () => {
   });
 
   it('routes only to enabled subscriptions of the topic, in id order', () => {
-    const base = { source: 's', destination: 'd', url: 'https://x.example.com', tier: 1 as const, secrets: [SECRET], maxInFlight: 1, ordered: false };
+    const base = { source: 's', destination: 'd', url: 'https://x.example.com', tier: 1 as const, secrets: [SECRET], maxInFlight: 1 };
     const subs = [
       { ...base, id: 'c', eventTypes: ['*'], enabled: true },
       { ...base, id: 'a', eventTypes: ['order.*'], enabled: true },
@@ -112,5 +112,21 @@ describe('subscriptions', () => {
     assert.match(unusableSecret ?? '', /^subscription old\.secrets\[0\]: the signing secret is base64 without its "=" padding/);
     assert.equal(parseStoredSubscription({ ...stored, secrets: [SECRET] }).unusableSecret, undefined);
     assert.throws(() => parseStoredSubscription({ ...stored, tier: 9 }), SubscriptionError);
+  });
+
+  it('refuses the old "ordered: true", saying what to write for order and for one request at a time', () => {
+    const entry = (ordered: string) =>
+      `subscriptions:\n  - id: a\n    source: s\n    destination: d\n    url: https://x.example.com\n    eventTypes: ["*"]\n    tier: 1\n    secrets: ["${SECRET}"]\n    ordered: ${ordered}\n`;
+    const [problem] = problemsOf(entry('true'));
+    assert.match(problem!, /^subscriptions\[0\] \(a\)\.ordered: ordered: true was removed: .*ordered: \{ key: '\$\.customer\.id' \}.*maxInFlight: 1$/);
+    assert.deepEqual(parseSubscriptionsYaml(entry('{ key: "$.customer.id" }'))[0]!.ordered, { key: '$.customer.id', onDeadLetter: 'continue' });
+    assert.equal(parseSubscriptionsYaml(entry('false'))[0]!.ordered, undefined);
+  });
+
+  it('reads a stored "ordered: true" as the one request in flight it always meant', () => {
+    const stored = { id: 'old', source: 's', destination: 'd', url: 'https://x.example.com', eventTypes: ['*'], tier: 2, secrets: [SECRET], maxInFlight: 8, ordered: true };
+    const { subscription } = parseStoredSubscription(stored);
+    assert.equal(subscription.maxInFlight, 1);
+    assert.equal(subscription.ordered, undefined);
   });
 });

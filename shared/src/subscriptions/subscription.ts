@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { boolean, integer } from '../config/fields.ts';
 import { RETRY_LADDER } from '../retry-ladder.ts';
 import { checkSigningSecret } from '../secrets.ts';
+import { orderedSchema } from './order-key.ts';
 
 /** An event-type pattern: exact (`order.created`), prefix (`order.*`) or everything (`*`). */
 const EVENT_TYPE_PATTERN = /^(\*|[A-Za-z0-9_.:/-]+(\.\*)?)$/;
@@ -37,8 +38,11 @@ export const subscriptionSchema = z.strictObject({
   ratePerSecond: z.number().positive({ error: 'expected a positive number of requests per second' }).optional(),
   /** Fewer retries than the tier allows (never more: the tier's retry topics bound it). */
   retry: z.strictObject({ retries: integer(0, RETRY_LADDER.length) }).optional(),
-  /** Deliver one at a time in source order (a failure holds back the ones after it). */
-  ordered: boolean.default(false),
+  /**
+   * Per-key order across retries (`./order-key.ts`): one delivery in flight per key, a failing
+   * head blocks only its own key. The old `ordered: true` is refused with what to write instead.
+   */
+  ordered: z.preprocess((value) => (value === false ? undefined : value), orderedSchema.optional()),
   /** Set by the deliverer when the receiver answered 410 Gone: an operator should disable it. */
   flagged: z.strictObject({ reason: z.string(), at: z.string() }).optional(),
 });
@@ -75,9 +79,22 @@ export function parseStoredSubscription(value: unknown, where = 'subscription'):
   return { subscription };
 }
 
-const storedSubscriptionSchema = subscriptionSchema.extend({
-  secrets: z.array(z.string()).min(1, { error: 'expected at least one signing secret' }),
-});
+const storedSubscriptionSchema = z.preprocess(
+  storedOrderedTrue,
+  subscriptionSchema.extend({
+    secrets: z.array(z.string()).min(1, { error: 'expected at least one signing secret' }),
+  }),
+);
+
+/**
+ * A subscription stored with the old `ordered: true` keeps the behaviour it had (one request in
+ * flight), so its deliveries are not dead-lettered as invalid; `apply` asks for the new form.
+ */
+function storedOrderedTrue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || (value as { ordered?: unknown }).ordered !== true) return value;
+  const { ordered: _old, ...rest } = value as Record<string, unknown>;
+  return { ...rest, maxInFlight: 1 };
+}
 
 function parseWith(schema: z.ZodType<Subscription, unknown>, value: unknown, where: string): Subscription {
   const result = schema.safeParse(value);

@@ -1,4 +1,5 @@
 import { H } from '../headers.ts';
+import { MAX_ORDER_KEY_BYTES } from '../subscriptions/order-key.ts';
 
 /**
  * Record sizes: what hookrail adds around a payload, so that the router's max payload and the
@@ -48,6 +49,7 @@ export const HEADER_VALUE_BOUNDS: Readonly<Record<string, number>> = {
   [H.eventTime]: DIGITS_EPOCH_MS,
   [H.contentType]: 256,
   [H.traceparent]: 55, // W3C trace context version 00
+  [H.orderKey]: MAX_ORDER_KEY_BYTES, // longer keys are replaced by a digest
   [H.error]: 32,
   [H.status]: 3,
   [H.errorDetail]: MAX_DETAIL_BYTES,

@@ -100,6 +100,8 @@ export function createCommitLoop(options: {
   quarantine: Quarantine;
   logger: Logger;
   onCommitted: (count: number) => void;
+  /** The consumed offsets of a partition whose outcomes a transaction just committed. */
+  onOffsetsCommitted?: (tracker: PartitionTracker, offsets: readonly number[]) => void;
   onFatal: (error: unknown) => void;
   /** Every call to Kafka is bounded by this: a call that hangs counts as failed (default 30 s). */
   stepTimeoutMs?: number;
@@ -189,6 +191,8 @@ export function createCommitLoop(options: {
         if (byOffset?.delete(offset)) committed++;
       }
       if (byOffset?.size === 0) outcomes.delete(tracker);
+      const taken = done.taken.get(tracker);
+      if (taken?.length) options.onOffsetsCommitted?.(tracker, taken);
     }
     options.onCommitted(committed);
   };

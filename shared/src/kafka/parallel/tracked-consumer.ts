@@ -33,6 +33,11 @@ export interface RecordHandler {
   failed(record: ConsumedRecord, error: unknown): OutgoingRecord[];
   /** Replaces an outcome record the broker cannot take. */
   quarantine: Quarantine;
+  /**
+   * Offsets of a partition whose outcomes were just committed: they will not be handled again.
+   * (The deliverer starts an ordered key's next record only then.)
+   */
+  committed?(topic: string, partition: number, offsets: readonly number[]): void;
 }
 
 export interface TrackedConsumerOptions {
@@ -158,6 +163,11 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
         if (partition.pausedFor === 'window' && partition.tracker.next - partition.tracker.base < maxWindow / 2) resume(partition);
       }
       signalCapacity();
+    },
+    onOffsetsCommitted: (tracker, offsets) => {
+      for (const partition of held.values()) {
+        if (partition.tracker === tracker) handler.committed?.(partition.topic, partition.partition, offsets);
+      }
     },
     onFatal: fail,
   });

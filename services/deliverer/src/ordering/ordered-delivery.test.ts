@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { baseConfigSchema, createLogger, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { attemptDelivery, type AttemptDependencies } from '../attempt.ts';
+import { createDispatcher } from '../dispatch/dispatcher.ts';
+import type { HttpSender } from '../http/sender.ts';
+import { createOrderedDeliveries } from './ordered-delivery.ts';
+
+const topics = topicNames('t');
+const subscription = parseSubscription({
+  id: 'sub',
+  source: 's',
+  destination: 'd',
+  url: 'http://127.0.0.1:1/hook',
+  eventTypes: ['*'],
+  tier: 2,
+  secrets: [`whsec_${Buffer.alloc(32, 1).toString('base64')}`],
+  maxInFlight: 8,
+  ordered: { key: '$.k' },
+});
+const TOPIC = topics.tier(2);
+
+/** A lane's ordered path with a scripted receiver: each delivery id answers its statuses in turn. */
+function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue') {
+  const sent: string[] = [];
+  const warnings: Array<Record<string, unknown>> = [];
+  const sender: HttpSender = {
+    async send(request) {
+      const id = String(request.headers['webhook-id']);
+      sent.push(id);
+      return { status: script[id]?.shift() ?? 200, durationMs: 1 };
+    },
+    async close() {},
+  };
+  // The clock runs 16 s behind: retries on the 1 s, 4 s and 16 s rungs are due at once.
+  const deps: AttemptDependencies = {
+    config: baseConfigSchema.parse({ kafka: { brokers: ['127.0.0.1:9092'] } }),
+    topics,
+    sender,
+    userAgent: 'test',
+    jitterRatio: 0.1,
+    random: () => 0,
+    now: () => Date.now() - 16_000,
+  };
+  const ordered = createOrderedDeliveries({
+    dispatcher: createDispatcher({ limitFor: () => ({ maxInFlight: 8 }) }),
+    attempt: (delivery, origin) => attemptDelivery(delivery, subscription, origin, deps),
+    topics,
+    onAttempt: () => {},
+    logger: createLogger('test', 'warn', { write: (line: string) => void warnings.push(JSON.parse(line)) }),
+  });
+  const controller = new AbortController();
+  let offset = 0;
+  const handle = (id: string, key: string, options: { replay?: boolean; signal?: AbortSignal } = {}) => {
+    const at = offset++;
+    const delivery: Delivery = {
+      deliveryId: id,
+      eventId: id,
+      eventType: 'x',
+      subscriptionId: 'sub',
+      tier: 2,
+      attempt: 0,
+      source: 'src/0/0',
+      eventTime: 0,
+      contentType: 'application/json',
+      orderKey: key,
+      payload: Buffer.from(JSON.stringify({ k: key })),
+    };
+    const result = ordered.handle({
+      delivery,
+      ordered: { key: '$.k', onDeadLetter },
+      origin: { topic: TOPIC, partition: 0, offset: String(at) },
+      replay: options.replay ?? false,
+      signal: options.signal ?? controller.signal,
+    });
+    return { offset: at, result, commit: () => ordered.committed(TOPIC, 0, [at]) };
+  };
+  return { sent, handle, ordered, controller, warnings };
+}
+
+const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+const errorOf = (records: OutgoingRecord[]) => headerString(records.find((r) => r.topic === topics.dlq)?.message.headers, H.error);
+
+describe('ordered deliveries in a lane', () => {
+  it('retries a failing head in place while other keys are delivered, and keeps its key in order', async () => {
+    const { sent, handle } = setup({ a1: [503, 503] });
+    const a1 = handle('a1', 'a');
+    const a2 = handle('a2', 'a');
+    const b1 = handle('b1', 'b');
+    (await b1.result, b1.commit());
+    const records = await a1.result;
+    assert.deepEqual(
+      records.map((r) => r.topic),
+      [topics.attempts, topics.attempts, topics.attempts],
+      'three attempts logged with the outcome; no record for a delay topic',
+    );
+    assert.equal(JSON.parse(String(records[0]!.message.value)).retryTopic, undefined);
+    await settled();
+    assert.deepEqual(sent.filter((id) => id.startsWith('a')), ['a1', 'a1', 'a1'], 'a2 waits while a1 is not committed');
+    a1.commit();
+    await a2.result;
+    assert.deepEqual(sent.filter((id) => id.startsWith('a')), ['a1', 'a1', 'a1', 'a2']);
+    assert.ok(sent.indexOf('b1') < sent.lastIndexOf('a1'), 'the other key was delivered while a1 was retried');
+  });
+
+  it('continues with the next event of a key after its head is dead-lettered, by default', async () => {
+    const { sent, handle } = setup({ a1: [400] });
+    const a1 = handle('a1', 'a');
+    const a2 = handle('a2', 'a');
+    assert.equal(errorOf(await a1.result), 'permanent');
+    a1.commit();
+    assert.equal(errorOf(await a2.result), undefined);
+    assert.deepEqual(sent, ['a1', 'a2']);
+  });
+
+  it('parks a key after its dead head: the rest and later events are dead-lettered as parked until a replay arrives', async () => {
+    const { sent, handle } = setup({ a1: [400] }, 'park');
+    const a1 = handle('a1', 'a');
+    const a2 = handle('a2', 'a');
+    assert.equal(errorOf(await a1.result), 'permanent');
+    a1.commit();
+    const parked = await a2.result;
+    assert.equal(errorOf(parked), 'parked');
+    assert.match(headerString(parked.find((r) => r.topic === topics.dlq)!.message.headers, H.errorDetail)!, /a1 before it was dead-lettered; replay .*hookrail dlq replay --subscription sub/);
+    assert.equal(errorOf(await handle('a3', 'a').result), 'parked');
+    const b1 = handle('b1', 'b');
+    assert.equal(errorOf(await b1.result), undefined, 'other keys are not parked');
+    const replayed = handle('a2', 'a', { replay: true });
+    assert.equal(errorOf(await replayed.result), undefined);
+    assert.deepEqual(sent, ['a1', 'b1', 'a2']);
+  });
+
+  it('lets the next event start when the head is revoked, and drops revoked waiting events', async () => {
+    const { sent, handle } = setup({ a1: [503, 503, 503] });
+    const revoked = new AbortController();
+    const a1 = handle('a1', 'a', { signal: revoked.signal });
+    const a2 = handle('a2', 'a', { signal: revoked.signal });
+    const a3 = handle('a3', 'a');
+    revoked.abort(new Error('revoked'));
+    await assert.rejects(a1.result, /revoked/);
+    await assert.rejects(a2.result, /revoked/);
+    await a3.result;
+    await settled();
+    assert.equal(sent.filter((id) => id === 'a2').length, 0);
+    assert.equal(sent.at(-1), 'a3');
+  });
+
+  it('warns when events pile up behind the head of a key, before the window of its partition fills', async () => {
+    const { handle, warnings } = setup({ a0: [503, 503, 503] });
+    handle('a0', 'a');
+    for (let i = 1; i <= 100; i++) handle(`a${i}`, 'a');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.waiting, 100);
+    assert.equal(warnings[0]!.orderKey, 'a');
+    assert.match(String(warnings[0]!.msg), /maxWindow/);
+  });
+});

@@ -1,0 +1,190 @@
+import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDelivery, type OutgoingRecord, type TopicNames } from '@hookrail/shared';
+import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import { createKeyQueues } from './key-queues.ts';
+
+/**
+ * Ordered subscriptions in a lane: per (subscription, key) one delivery in flight, in the order
+ * the lane reads them (`key-queues.ts`). A head's retries happen in place, at the times the
+ * retry ladder gives, instead of through the delay topics (which would let later events of
+ * the key overtake it); its attempt log records are committed with its final outcome. Other
+ * keys keep flowing under the subscription's `maxInFlight` and rate (the dispatcher).
+ *
+ * A key's next delivery starts only once the previous one's outcome is committed, so a crash
+ * redoes at most one delivery per key (the one in flight), never a run of them.
+ */
+export interface OrderedDeliveries {
+  handle(input: {
+    delivery: Delivery;
+    ordered: OrderedDelivery;
+    origin: Origin;
+    /** An operator's replay of a dead letter: it unparks its key. */
+    replay: boolean;
+    signal: AbortSignal;
+  }): Promise<OutgoingRecord[]>;
+  /** The core committed these offsets' outcomes: their keys' next deliveries may start. */
+  committed(topic: string, partition: number, offsets: readonly number[]): void;
+  /** Keys with a delivery in hand (for logs and tests). */
+  readonly keys: number;
+}
+
+interface Item {
+  readonly key: string;
+  readonly delivery: Delivery;
+  readonly origin: Origin;
+  readonly onDeadLetter: OrderedDelivery['onDeadLetter'];
+  readonly signal: AbortSignal;
+  /** True while an attempt is under way: a revoked head lets the next start only after it. */
+  running: boolean;
+  resolve(records: OutgoingRecord[]): void;
+  reject(error: unknown): void;
+}
+
+export function createOrderedDeliveries(options: {
+  dispatcher: Dispatcher;
+  /** One attempt of one delivery: attemptDelivery with the subscription as it is now. */
+  attempt: (delivery: Delivery, origin: Origin) => Promise<AttemptOutcome>;
+  topics: TopicNames;
+  onAttempt: (entry: AttemptLogEntry) => void;
+  logger: Logger;
+  now?: () => number;
+}): OrderedDeliveries {
+  const queues = createKeyQueues<Item>();
+  /** Finished heads whose outcome is not committed yet, by consumed `topic:partition:offset`. */
+  const uncommitted = new Map<string, () => void>();
+  const where = (topic: string, partition: number, offset: string | number) => `${topic}:${partition}:${offset}`;
+
+  const parkedOutcome = (item: Item, head?: Item): OutgoingRecord[] => {
+    const { orderKey, subscriptionId } = item.delivery;
+    const detail =
+      `key "${orderKey ?? ''}" of ordered subscription ${subscriptionId} is parked: ${head ? head.delivery.deliveryId : 'a delivery'} before it was dead-lettered; ` +
+      `replay the parked deliveries in order with "hookrail dlq replay --subscription ${subscriptionId}"`;
+    const outcome = deadLetterWithoutAttempt(item.delivery, item.origin, 'parked', detail, options);
+    options.onAttempt(outcome.entry);
+    return outcome.records;
+  };
+
+  const advance = (head: Item, next: { next?: Item; parked: Item[] }) => {
+    for (const item of next.parked) item.resolve(parkedOutcome(item, head));
+    if (next.next) void run(next.next);
+  };
+
+  /** One attempt through the dispatcher (concurrency and rate per subscription), not before `dueAt`. */
+  const attemptOnce = (item: Item, delivery: Delivery) =>
+    new Promise<AttemptOutcome | undefined>((resolve, reject) => {
+      // Revoked before its turn: the dispatcher drops the job, and the head is given up here.
+      if (item.signal.aborted) return resolve(undefined);
+      const onAbort = () => item.running || resolve(undefined);
+      item.signal.addEventListener('abort', onAbort, { once: true });
+      options.dispatcher.submit({
+        subscriptionId: delivery.subscriptionId,
+        dueAt: delivery.notBefore ?? 0,
+        signal: item.signal,
+        run: async () => {
+          item.signal.removeEventListener('abort', onAbort);
+          if (item.signal.aborted) return resolve(undefined);
+          item.running = true;
+          try {
+            resolve(await options.attempt(delivery, item.origin));
+          } catch (error) {
+            reject(error);
+          } finally {
+            item.running = false;
+          }
+        },
+      });
+    });
+
+  /** Attempts the head until it is delivered or dead-lettered; then the key moves on. */
+  const run = async (item: Item) => {
+    const held: OutgoingRecord[] = [];
+    let delivery = item.delivery;
+    try {
+      for (;;) {
+        const outcome = await attemptOnce(item, delivery);
+        if (outcome === undefined || item.signal.aborted) return advance(item, queues.abandon(item.key, item));
+        const { entry } = outcome;
+        if (entry.outcome !== 'retry') {
+          options.onAttempt(entry);
+          return finished(item, entry.outcome === 'delivered' ? 'delivered' : 'dead-lettered', () => item.resolve([...held, ...outcome.records]));
+        }
+        // Retried in place: the retry record is not sent; its headers carry the next attempt's state.
+        const retry = outcome.records.find((record) => record.topic === entry.retryTopic);
+        const next = retry ? parseDelivery(retry.message.headers, delivery.payload) : 'no retry record';
+        if (typeof next === 'string') throw new Error(`retrying ${delivery.deliveryId} in place: ${next}`);
+        const { retryTopic: _notSent, ...inPlace } = entry;
+        options.onAttempt(inPlace);
+        held.push(attemptRecord(inPlace, options.topics));
+        delivery = next;
+      }
+    } catch (error) {
+      // The core turns the rejection into an internal dead letter; the key moves on after it.
+      finished(item, 'dead-lettered', () => item.reject(error), 'continue');
+    }
+  };
+
+  /** Hands the head's outcome to the core; the key moves on once it is committed (or revoked). */
+  const finished = (item: Item, result: 'delivered' | 'dead-lettered', settle: () => void, onDeadLetter = item.onDeadLetter) => {
+    const at = where(item.origin.topic, item.origin.partition, item.origin.offset);
+    const moveOn = () => {
+      uncommitted.delete(at);
+      item.signal.removeEventListener('abort', moveOn);
+      advance(item, item.signal.aborted ? queues.abandon(item.key, item) : queues.finish(item.key, item, result, onDeadLetter));
+    };
+    settle();
+    if (item.signal.aborted) return moveOn();
+    uncommitted.set(at, moveOn);
+    item.signal.addEventListener('abort', moveOn, { once: true });
+  };
+
+  /** A key whose queue reaches 100, 1,000, 10,000 events: on its way to pausing its partition. */
+  const warnIfPiling = (item: Item) => {
+    const waiting = queues.waiting(item.key);
+    if (waiting < 100 || !/^10+$/.test(String(waiting))) return;
+    options.logger.warn(
+      { subscriptionId: item.delivery.subscriptionId, orderKey: item.delivery.orderKey, waiting },
+      'ordered key: events waiting behind its head; at deliverer.maxWindow or maxBuffered its partition pauses',
+    );
+  };
+
+  return {
+    handle({ delivery, ordered, origin, replay, signal }) {
+      return new Promise<OutgoingRecord[]>((resolve, reject) => {
+        const orderKey = delivery.orderKey ?? orderKeyOf(ordered, delivery.payload);
+        const key = `${delivery.subscriptionId}\n${orderKey}`;
+        const onAbort = () => {
+          reject(signal.reason);
+          // A head whose request is under way is given up when the request ends (in `run`).
+          if (!item.running) advance(item, queues.abandon(key, item));
+        };
+        const settle = <A>(done: (value: A) => void) => (value: A) => {
+          signal.removeEventListener('abort', onAbort);
+          done(value);
+        };
+        const item: Item = {
+          key,
+          delivery: { ...delivery, orderKey },
+          origin,
+          onDeadLetter: ordered.onDeadLetter,
+          signal,
+          running: false,
+          resolve: settle(resolve),
+          reject: settle(reject),
+        };
+        if (signal.aborted) return reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        const arrival = queues.arrive(key, item, { unpark: replay });
+        if (arrival === 'start') void run(item);
+        else if (arrival === 'park') item.resolve(parkedOutcome(item));
+        else warnIfPiling(item);
+      });
+    },
+    committed(topic, partition, offsets) {
+      if (uncommitted.size === 0) return;
+      for (const offset of offsets) uncommitted.get(where(topic, partition, offset))?.();
+    },
+    get keys() {
+      return queues.keys;
+    },
+  };
+}
