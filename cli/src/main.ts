@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { redeliverCommand } from './commands/backfill.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { eventsCommand } from './commands/events.ts';
 import { reportCommand } from './commands/report.ts';
@@ -35,6 +36,7 @@ topicsCommand(program);
 subscriptionsCommand(program);
 secretsCommand(program);
 eventsCommand(program);
+redeliverCommand(program);
 dlqCommand(program);
 reportCommand(program);
 

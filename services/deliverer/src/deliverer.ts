@@ -3,6 +3,7 @@ import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { logDeadLetter } from './dead-letter-log.ts';
 import { createHttpSender } from './http/sender.ts';
+import { lanesOf } from './lanes-of.ts';
 import { startTierLane, type TierLane } from './lane.ts';
 
 /** Wires the deliverer: registry, one HTTP sender, a lane per tier served, metrics. */
@@ -47,10 +48,11 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
   });
 
   const lanes: TierLane[] = [];
-  for (const tier of config.deliverer.tiers) {
+  for (const { tier, backfill } of lanesOf(config.deliverer)) {
     lanes.push(
       await startTierLane({
         tier,
+        backfill,
         config,
         kafka,
         topics,

@@ -32,6 +32,8 @@ export interface LaneOptions {
   logger: Logger;
   onAttempt: (entry: AttemptLogEntry) => void;
   fail: (error: unknown) => void;
+  /** The tier's backfill lane (its backfill topic, its own group) instead of the live one. */
+  backfill?: boolean;
 }
 
 /**
@@ -43,10 +45,10 @@ export interface LaneOptions {
 export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const { tier, config, kafka, topics, registry, logger } = options;
   const settings = config.deliverer;
-  const log = logger.child({ tier });
-  const groupId = `${config.topics.prefix}-deliverer-tier${tier}`;
+  const log = logger.child({ tier, ...(options.backfill ? { lane: 'backfill' } : {}) });
+  const groupId = `${config.topics.prefix}-deliverer-tier${tier}${options.backfill ? '-backfill' : ''}`;
   const retryTopics = new Set(ladderFor(config.tiers[tier].retries).map((rung) => topics.retry(tier, rung)));
-  const subscribed = [topics.tier(tier), ...retryTopics];
+  const subscribed = options.backfill ? [topics.backfill(tier)] : [topics.tier(tier), ...retryTopics];
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
