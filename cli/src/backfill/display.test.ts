@@ -39,6 +39,7 @@ describe('backfill progress on stderr', () => {
     clock = 1_200;
     display.update(at(30));
     display.update(at(100, true));
+    display.update(at(100, true));
     assert.deepEqual(out, [
       'backfill b: 10/100 offsets read (10 %), 5 routed\n',
       'backfill b: 30/100 offsets read (30 %), 15 routed\n',

@@ -5,10 +5,11 @@ import { readOffsets, totalOffsets } from './window.ts';
 
 /**
  * Progress on stderr: a bar redrawn in place on a terminal; piped, a plain line at most every
- * `everyMs` (and the last one), so logs stay readable. The clock is passed in.
+ * `everyMs` (and the last one, once), so logs stay readable. The clock is passed in.
  */
 export function progressDisplay(stream: { isTTY?: boolean; write(text: string): unknown }, label: string, now: () => number = Date.now, everyMs = 1_000) {
   let lastLineAt = -Infinity;
+  let lastLine = '';
   let drawn = false;
   return {
     update(progress: BackfillProgress): void {
@@ -17,9 +18,11 @@ export function progressDisplay(stream: { isTTY?: boolean; write(text: string): 
         drawn = true;
         return;
       }
-      if (!progress.done && now() - lastLineAt < everyMs) return;
+      const line = `${label}: ${describeProgress(progress)}\n`;
+      if (line === lastLine || (!progress.done && now() - lastLineAt < everyMs)) return;
       lastLineAt = now();
-      stream.write(`${label}: ${describeProgress(progress)}\n`);
+      lastLine = line;
+      stream.write(line);
     },
     end(): void {
       if (drawn) stream.write('\n');
