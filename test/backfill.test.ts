@@ -1,7 +1,8 @@
 // Backfill, redeliver and replay by time, with the real router, deliverer and CLI on the real
 // broker and real receivers on loopback: a subscription created after 1,000 events were routed
 // gets exactly the matching ones (and, where live routing already sent some, the same
-// webhook-ids); a backfill killed mid-way and resumed misses nothing and writes nothing twice;
+// webhook-ids); a backfill killed mid-way (SIGKILL, then Ctrl-C) and resumed misses nothing and
+// writes nothing twice;
 // `events redeliver` sends a window again; `dlq replay --since/--until` replays exactly its window.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -68,6 +69,8 @@ describe('backfill, redeliver and replay by time', () => {
     });
     await producer.send({ topic: source, acks: -1, messages }).finally(() => producer.disconnect());
   };
+  /** What the last progress line of a run says it routed so far. */
+  const routedSoFar = (stderr: string[]) => stderr.map((line) => /, (\d+) routed$/.exec(line)?.[1]).filter(Boolean).map(Number).at(-1);
   /** Requests for a webhook-id the receiver had already answered with a 2xx. */
   const duplicateIds = (receiver: Receiver) => receiver.requests.filter((r) => r.seen > 0).map((r) => r.webhookId);
   const backfillRecords = async (tier: 1 | 2 | 3, subscriptionId: string) =>
@@ -138,12 +141,12 @@ describe('backfill, redeliver and replay by time', () => {
     assert.ok(records.every((r) => r.headers['hookrail-backfill']?.startsWith('backfill-orders-')));
   });
 
-  it('killed mid-way and resumed, misses none and writes none twice', async () => {
+  it('killed mid-way (SIGKILL, then Ctrl-C) and resumed, misses none and writes none twice', async () => {
     await applySubscriptions(kafka, install, [testSubscription({ id: 'resumed', url: receivers.resumed!.url, tier: 3, eventTypes: ['order.*'] })]);
     const since = new Date(firstEventAt - 1_000).toISOString();
     const first = hookrailAsync('subscriptions', 'backfill', 'resumed', '--since', since, '--until', new Date().toISOString(), '--rate', '150');
     const routedAtKill = await eventually(() => {
-      const routed = first.stderr.map((line) => Number(/, (\d+) routed$/.exec(line)?.[1] ?? 0)).at(-1) ?? 0;
+      const routed = routedSoFar(first.stderr) ?? 0;
       return routed >= 100 ? routed : undefined;
     }, 60_000, 'the first run to route 100');
     first.child.kill('SIGKILL');
@@ -153,9 +156,18 @@ describe('backfill, redeliver and replay by time', () => {
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /^hookrail: resumed has an unfinished backfill \(backfill-resumed-\d+, \d+\/\d+ offsets read \(\d+ %\), \d+ routed\): continue it with --resume, or start a new one with --restart\n$/);
 
+    // Resumed, then interrupted with Ctrl-C: it stops after the step under way and says how to go on.
+    const second = hookrailAsync('subscriptions', 'backfill', 'resumed', '--resume', '--rate', '150');
+    const resumedAt = Number((await eventually(() => /resuming backfill-resumed-\d+ at \d+ offsets read, (\d+) routed/.exec(second.stderr.join('\n')) ?? undefined, 60_000, 'the resume'))[1]);
+    await eventually(() => ((routedSoFar(second.stderr) ?? 0) >= resumedAt + 50 ? true : undefined), 60_000, 'the second run to route 50 more');
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 130, second.stderr.join('\n'));
+    assert.match(second.stderr.at(-1)!, /^hookrail: interrupted: backfill-resumed-\d+ stopped at \d+\/\d+ offsets read \(\d+ %\), (\d+) routed; continue it with "hookrail subscriptions backfill resumed --resume"$/);
+    const interruptedAt = Number(/, (\d+) routed; continue/.exec(second.stderr.at(-1)!)?.[1]);
+
     const resumed = hookrailAsync('subscriptions', 'backfill', 'resumed', '--resume', '--rate', '100000');
     assert.equal(await resumed.exited, 0, resumed.stderr.join('\n'));
-    const resumedAt = Number(/resuming backfill-resumed-\d+ at \d+ offsets read, (\d+) routed/.exec(resumed.stderr.join('\n'))?.[1]);
+    assert.match(resumed.stderr.join('\n'), new RegExp(`resuming backfill-resumed-\\d+ at \\d+ offsets read, ${interruptedAt} routed`), 'where the interrupted run stopped');
     const expected = new Set([...orderEvents, ...overlapEvents].map((id) => deliveryId(id, 'resumed')));
     const receiver = receivers.resumed!;
     await eventually(() => (receiver.delivered.size === expected.size ? true : undefined), 120_000, 'every matching event after the resume');
@@ -163,7 +175,7 @@ describe('backfill, redeliver and replay by time', () => {
     const written = new Set(records.map((r) => r.headers[H.deliveryId]));
     const duplicates = duplicateIds(receiver);
     console.log(
-      `# backfill resumed: expected=${expected.size} routed before the kill≥${routedAtKill} committed before the kill=${resumedAt} ` +
+      `# backfill resumed: expected=${expected.size} routed before the kill≥${routedAtKill} committed before the kill=${resumedAt} at the Ctrl-C=${interruptedAt} ` +
         `records in the backfill topic=${records.length} distinct=${written.size} delivered=${receiver.delivered.size} requests=${receiver.requests.length} duplicates=${duplicates.length}`,
     );
     assert.ok(resumedAt >= 100 && resumedAt < expected.size, 'the resume starts where the killed run had committed');

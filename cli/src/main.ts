@@ -29,7 +29,7 @@ const program = new Command('hookrail')
       'hookrail subscriptions apply subscriptions.yaml',
       'hookrail dlq inspect --subscription warehouse-orders',
     )}
-Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 4 Kafka unreachable.
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 4 Kafka unreachable, 130 interrupted (backfill: --resume continues).
 `,
   );
 topicsCommand(program);

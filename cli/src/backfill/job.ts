@@ -4,7 +4,7 @@ import type { CliContext } from '../context.ts';
 import { CLI_EXIT, CliError } from '../errors.ts';
 import { readRegistry } from '../registry.ts';
 import { progressDisplay } from './display.ts';
-import { sourceTopicsFor, startDecision, type StartRequest } from './plan.ts';
+import { describeProgress, sourceTopicsFor, startDecision, type StartRequest } from './plan.ts';
 import { progressKey, readProgress, type BackfillProgress } from './progress.ts';
 import { runBackfill } from './run.ts';
 import { rangesOf, readOffsets, type PartitionRange } from './window.ts';
@@ -24,7 +24,9 @@ export async function backfillJob(context: CliContext, request: StartRequest & {
   await admin.connect();
   const key = progressKey(request.kind, subscription.id);
   // Its transactional id is the backfill's: connecting fences a killed run and aborts its open transaction.
-  const producer = kafka.producer({ transactionalId: `${config.topics.prefix}-backfill-${key.replace('/', '-')}`, idempotent: true, maxInFlightRequests: 1 });
+  // A step's transaction is short (the pacing wait comes before it): a killed run's open one is
+  // aborted by the broker within 15 s even if nobody resumes (read_committed readers wait until then).
+  const producer = kafka.producer({ transactionalId: `${config.topics.prefix}-backfill-${key.replace('/', '-')}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000 });
   let progress: BackfillProgress;
   try {
     const needed = new Set([topics.backfill(subscription.tier), topics.backfills]);
@@ -66,11 +68,20 @@ export async function backfillJob(context: CliContext, request: StartRequest & {
   const readBefore = progress.read;
   const routedBefore = progress.routed;
   const startedAt = Date.now();
+  // Ctrl-C (or SIGTERM): finish the step under way, commit its progress, say how to go on.
+  const interrupted = new AbortController();
+  const interrupt = () => interrupted.abort();
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
   try {
-    await runBackfill({ context, subscription, progress, producer, perSecond: request.perSecond, onProgress: display.update });
+    await runBackfill({ context, subscription, progress, producer, perSecond: request.perSecond, onProgress: display.update, signal: interrupted.signal });
   } finally {
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
     display.end();
     await producer.disconnect().catch(() => undefined);
+  }
+  if (!progress.done) {
+    const resume = request.kind === 'backfill' ? `hookrail subscriptions backfill ${subscription.id} --resume` : `hookrail events redeliver --subscription ${subscription.id} --resume`;
+    throw new CliError(`interrupted: ${progress.id} stopped at ${describeProgress(progress)}; continue it with "${resume}"`, CLI_EXIT.interrupted);
   }
   const seconds = Math.max(0.001, (Date.now() - startedAt) / 1_000);
   const read = progress.read - readBefore;

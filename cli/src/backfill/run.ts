@@ -26,6 +26,8 @@ export interface RunOptions {
   perSecond: number;
   /** After each committed step. */
   onProgress: (progress: BackfillProgress) => void;
+  /** Aborted (Ctrl-C): stop after the step under way, its progress committed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -93,17 +95,23 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
   const groupId = `cli-backfill-${randomUUID()}`;
   const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
   let finish!: () => void;
-  let fail!: (error: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+  let reject!: (error: unknown) => void;
+  const finished = new Promise<void>((resolve, rejectWith) => ((finish = resolve), (reject = rejectWith)));
+  // Once failed or interrupted, nothing more is read, advanced or committed.
+  let stopping = false;
+  const fail = (error: unknown) => ((stopping = true), reject(error));
+  options.signal?.addEventListener('abort', () => ((stopping = true), finish()), { once: true });
   const pauseIfDone = (topic: string, partition: number) => {
     const range = rangeOf.get(`${topic}/${partition}`);
     if (range && range.next >= range.end) consumer.pause([{ topic, partitions: [partition] }]);
     if (isDone(progress.ranges)) finish();
   };
-  // Batches of transaction markers only never reach eachBatch: their end still moves `next`.
+  // Batches of transaction markers (or aborted records) only never reach eachBatch: their end
+  // still moves `next`. A batch with records moved it in eachBatch, as far as it routed.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (stopping) return;
     const range = rangeOf.get(`${payload.topic}/${payload.partition}`);
-    if (range) advance(range, Number(payload.lastOffset) + 1);
+    if (range && payload.batchSize === 0) advance(range, Number(payload.lastOffset) + 1);
     pauseIfDone(payload.topic, payload.partition);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
@@ -117,9 +125,10 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat }) => {
         const range = rangeOf.get(`${batch.topic}/${batch.partition}`);
-        if (!range || range.next >= range.end) return;
+        if (!range || range.next >= range.end || stopping) return;
         try {
           for (const message of batch.messages) {
+            if (stopping) break;
             const offset = Number(message.offset);
             if (offset < range.next) continue;
             if (offset >= range.end) break;
@@ -130,6 +139,7 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
               await heartbeat();
             }
           }
+          if (stopping) return void (await flush()); // what it routed so far, committed
           advance(range, Number(batch.lastOffset()) + 1);
           await flush();
         } catch (error) {

@@ -93,8 +93,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     maxWindow: settings.maxWindow,
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
-    // Short fetch waits: a resumed retry partition is fetched promptly.
-    maxWaitTimeInMs: 50,
+    // Short fetch waits: a resumed retry partition is fetched promptly (a backfill lane has none).
+    maxWaitTimeInMs: options.backfill ? 500 : 50,
     onFatal: options.fail,
     handler: {
       admit(record) {
