@@ -3,7 +3,8 @@
 // gets exactly the matching ones (and, where live routing already sent some, the same
 // webhook-ids); a backfill killed mid-way (SIGKILL, then Ctrl-C) and resumed misses nothing and
 // writes nothing twice;
-// `events redeliver` sends a window again; `dlq replay --since/--until` replays exactly its window.
+// `events redeliver` sends a window again; `dlq replay --since/--until` replays exactly its window;
+// a backfill stuck on its receiver holds back no live delivery of its tier (its own lane).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,6 +20,7 @@ import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveries, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
 const EVENTS = 1_000;
+const MAX_BUFFERED = 200;
 
 /** A time boundary: the next millisecond, once the clock has reached it (so what follows is not before it). */
 async function afterThisMillisecond(): Promise<number> {
@@ -40,6 +42,9 @@ describe('backfill, redeliver and replay by time', () => {
   const overlapEvents: string[] = [];
   let firstEventAt = 0;
   let dlqAccepting = false;
+  /** The held receiver answers nothing until this settles. */
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
 
   const cliArgs = (args: string[]) => ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), '--brokers', testBrokers().join(','), ...args];
   const cliEnv = () => ({ PATH: process.env.PATH ?? '', ...install.env, HOOKRAIL_ROUTER_SOURCE_TOPICS: source });
@@ -83,16 +88,19 @@ describe('backfill, redeliver and replay by time', () => {
     await admin.connect();
     await ensureTopics(admin, [{ name: source, partitions: 3, replicationFactor: 1, configs: {} }], { create: true }).finally(() => admin.disconnect());
     for (const name of ['live', 'orders', 'resumed']) receivers[name] = await startReceiver(() => ({ status: 200 }));
+    receivers.held = await startReceiver(() => ({ status: 200, after: released }));
     receivers.dlq = await startReceiver(() => (dlqAccepting ? { status: 200 } : { status: 422, body: 'field "total" missing' }));
     await applySubscriptions(kafka, install, [testSubscription({ id: 'live', url: receivers.live!.url, tier: 2 })]);
     for (const name of ['router', 'deliverer'] as const) {
-      const service = startService(name, { ...install.env, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_DELIVERER_TIERS: '2,3', HOOKRAIL_INSTANCE_ID: `backfill-${name}` });
+      // A small buffer per lane: a stuck backfill would fill a buffer it shared with live deliveries.
+      const service = startService(name, { ...install.env, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_DELIVERER_TIERS: '2,3', HOOKRAIL_DELIVERER_MAX_BUFFERED: String(MAX_BUFFERED), HOOKRAIL_INSTANCE_ID: `backfill-${name}` });
       services.push(service);
       await service.ready(90_000);
     }
   });
 
   after(async () => {
+    release();
     for (const child of clis) child.kill('SIGKILL');
     for (const service of services) if (service.child.exitCode === null) await service.stop('SIGKILL');
     for (const receiver of Object.values(receivers)) await receiver.close();
@@ -253,5 +261,29 @@ describe('backfill, redeliver and replay by time', () => {
     const noSince = hookrail('subscriptions', 'backfill', 'orders');
     assert.equal(noSince.code, 2);
     assert.match(noSince.stderr, /^hookrail: --since is required: how far back to read/);
+  });
+
+  it('a backfill stuck on its receiver holds back no live delivery of its tier', async () => {
+    // 'held' (tier 3, order.*) gets a backfill of every matching event so far, more than a lane's
+    // buffer, and its receiver answers nothing: the backfill lane is full and stuck.
+    await applySubscriptions(kafka, install, [testSubscription({ id: 'held', url: receivers.held!.url, tier: 3, eventTypes: ['order.*'] })]);
+    const run = hookrail('subscriptions', 'backfill', 'held', '--since', new Date(firstEventAt - 1_000).toISOString(), '--rate', '100000');
+    assert.equal(run.code, 0, run.stderr);
+    const backfilled = Number(/routed (\d+) to /.exec(run.stdout)?.[1]);
+    assert.ok(backfilled > MAX_BUFFERED, `${backfilled} backfilled: more than a lane holds`);
+    await eventually(() => (receivers.held!.inFlight >= 16 ? true : undefined), 60_000, 'the held receiver\'s 16 slots taken');
+
+    // Live events meanwhile: tier 3's live lane delivers them ('resumed' takes order.*).
+    const live: string[] = [];
+    await produce(40, { orders: live });
+    const liveIds = live.map((id) => deliveryId(id, 'resumed'));
+    await eventually(() => (liveIds.every((id) => receivers.resumed!.delivered.has(id)) ? true : undefined), 60_000, 'the live deliveries of tier 3');
+    const heldDelivered = receivers.held!.delivered.size;
+    console.log(`# backfill stuck: ${backfilled} backfilled to a receiver answering nothing (${receivers.held!.inFlight} requests held), ${liveIds.length} live deliveries of the same tier delivered meanwhile, ${heldDelivered} of the held answered`);
+    assert.equal(heldDelivered, 0, 'the backfill was still stuck while live deliveries flowed');
+
+    release();
+    const expected = backfilled + live.length;
+    await eventually(() => (receivers.held!.delivered.size >= expected ? true : undefined), 120_000, 'the backfill once released');
   });
 });
