@@ -6,7 +6,7 @@ import kafkajs from 'kafkajs';
 const { KafkaJSError } = kafkajs;
 
 /** The CLI's exit codes (README, "Using it"). */
-export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 4 } as const;
+export const CLI_EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 4, interrupted: 130 } as const;
 
 /** A failure the user can act on: printed as one line (no stack), exits with its code. */
 export class CliError extends Error {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { redeliverCommand } from './commands/backfill.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { eventsCommand } from './commands/events.ts';
 import { reportCommand } from './commands/report.ts';
@@ -28,13 +29,14 @@ const program = new Command('hookrail')
       'hookrail subscriptions apply subscriptions.yaml',
       'hookrail dlq inspect --subscription warehouse-orders',
     )}
-Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 4 Kafka unreachable.
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 4 Kafka unreachable, 130 interrupted (backfill: --resume continues).
 `,
   );
 topicsCommand(program);
 subscriptionsCommand(program);
 secretsCommand(program);
 eventsCommand(program);
+redeliverCommand(program);
 dlqCommand(program);
 reportCommand(program);
 

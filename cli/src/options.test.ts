@@ -22,9 +22,11 @@ describe('option parsers', () => {
     assert.equal(time('now'), 10_000_000);
     assert.equal(time('-2h'), 10_000_000 - 7_200_000);
     assert.equal(time('-30s'), 10_000_000 - 30_000);
+    assert.equal(time('2h'), 10_000_000 - 7_200_000, 'without the minus sign too');
+    assert.equal(time('30m'), 10_000_000 - 1_800_000);
     assert.equal(time('1767225600000'), 1_767_225_600_000);
     assert.equal(time('2026-01-01T00:00:00Z'), Date.UTC(2026, 0, 1));
-    assert.throws(() => time('yesterday'), /expected a time/);
+    for (const bad of ['yesterday', '2 hours', '30x', 'h']) assert.throws(() => time(bad), /expected a time: .*"2h", "30m"/);
   });
 
   it('collects repeated and comma-separated values, and checks enum values', () => {

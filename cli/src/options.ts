@@ -19,16 +19,16 @@ export function positiveNumber(value: string): number {
   return number;
 }
 
-/** A time: ISO 8601, epoch milliseconds, "now", or relative to now ("-2h", "-30m", "-7d"). */
+/** A time: ISO 8601, epoch milliseconds, "now", or that long ago ("2h", "-2h", "30m", "7d"). */
 export function timeArgument(now: () => number = Date.now): (value: string) => number {
   return (value) => {
-    const relative = /^-(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
+    const relative = /^-?(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
     if (relative) return now() - Number(relative[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
     if (value.trim() === 'now') return now();
     if (/^\d{10,}$/.test(value.trim())) return Number(value);
     const parsed = Date.parse(value);
     if (Number.isNaN(parsed)) {
-      throw new InvalidArgumentError(`expected a time: ISO 8601 (2026-01-31T12:00:00Z), epoch ms, "now" or "-2h", got "${value}".`);
+      throw new InvalidArgumentError(`expected a time: ISO 8601 (2026-01-31T12:00:00Z), epoch ms, "now", or how long ago ("2h", "30m", "7d"), got "${value}".`);
     }
     return parsed;
   };

@@ -17,7 +17,7 @@ function withFilters(command: Command): Command {
     .option('--event-type <pattern>', 'only these event types: exact, "order.*" or "*" (repeatable)', collect)
     .option(`--error <class>`, `only this error class: ${ERROR_CLASSES.join(', ')} (repeatable)`, oneOf(ERROR_CLASSES))
     .option('--status <code>', 'only this HTTP status of the last attempt (repeatable)', (v: string, prev: number[] = []) => [...prev, wholeNumber(100, 599)(v)])
-    .option('--since <time>', 'dead-lettered at or after: ISO time, epoch ms, "now" or "-2h"', timeArgument())
+    .option('--since <time>', 'dead-lettered at or after: ISO time, epoch ms, "now", or how long ago ("2h", "30m")', timeArgument())
     .option('--until <time>', 'dead-lettered before: the same forms', timeArgument())
     .option('--delivery-id <id>', 'only these deliveries (repeatable, or comma-separated)', collect);
 }
@@ -77,7 +77,7 @@ export function dlqCommand(program: Command): void {
     .option('--dry-run', 'say what would be replayed, send nothing')
     .option('--again', 'also replay dead letters that were replayed before')
     .option('--rate <n>', 'deliveries sent back per second, at most', positiveNumber, 100)
-    .addHelpText('after', examples('hookrail dlq replay --dry-run', 'hookrail dlq replay --subscription billing --status 422 --since -2h', 'hookrail dlq replay --delivery-id 9f0c…,a1b2… --again', 'hookrail dlq replay --rate 20'))
+    .addHelpText('after', examples('hookrail dlq replay --dry-run', 'hookrail dlq replay --subscription billing --status 422 --since 2h', 'hookrail dlq replay --since 2026-01-31T12:00:00Z --until 2026-01-31T13:00:00Z', 'hookrail dlq replay --delivery-id 9f0c…,a1b2… --again', 'hookrail dlq replay --rate 20'))
     .action(async (options: DeadLetterFilter & { dryRun?: boolean; again?: boolean; rate: number }) => {
       const context = await connectedContext(program.opts<GlobalOptions>());
       const { letters, marks } = await readDeadLetters(context);

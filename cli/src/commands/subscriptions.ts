@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import {
-  createLogger,
-  createSubscriptionRegistry,
   deleteSubscriptions,
   parseSubscriptionsYaml,
   publishSubscriptions,
@@ -9,25 +7,12 @@ import {
 } from '@hookrail/shared';
 import type { Command } from 'commander';
 import { connectedContext, type CliContext, type GlobalOptions } from '../context.ts';
+import { backfillCommand } from './backfill.ts';
+import { readRegistry } from '../registry.ts';
 import { CLI_EXIT, CliError } from '../errors.ts';
 import { examples } from '../help.ts';
 import { printJson, table } from '../output.ts';
 import { refusedBecause } from '../url-policy.ts';
-
-async function readRegistry(context: CliContext) {
-  const registry = createSubscriptionRegistry({
-    kafka: context.kafka,
-    topic: context.topics.subscriptions,
-    // Silent: problems are part of what the commands print, and --json output must stay JSON.
-    logger: createLogger('cli', 'silent'),
-    owner: 'cli',
-  });
-  await registry.start();
-  const all = registry.all();
-  const problems = registry.problems();
-  await registry.stop();
-  return Object.assign(all, { problems });
-}
 
 function readFile(file: string): string {
   try {
@@ -110,6 +95,8 @@ export function subscriptionsCommand(program: Command): void {
       console.log(rows.toString());
       console.log(`${redacted.length} subscription(s)`);
     });
+
+  backfillCommand(subscriptions, program);
 
   subscriptions
     .command('delete')

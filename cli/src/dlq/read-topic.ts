@@ -24,7 +24,7 @@ export async function readWholeTopic(kafka: Kafka, topic: string, onMessage: (pa
   }
 }
 
-async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+export async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -36,6 +36,8 @@ export const delivererConfigSchema = baseConfigSchema.extend({
       breaker: breakerSchema,
       /** Adaptive concurrency per destination. */
       adaptive: adaptiveSchema,
+      /** A backfill lane per tier (topic <prefix>.tier<N>.backfill, group <prefix>-deliverer-tier<N>-backfill). */
+      backfillLanes: boolean.default(true),
       http: z
         .strictObject({
           connectTimeoutMs: durationMs.default(5_000),
@@ -65,6 +67,7 @@ export const delivererEnv: Record<string, string> = {
   HOOKRAIL_DELIVERER_COMMIT_INTERVAL: 'deliverer.commitIntervalMs',
   HOOKRAIL_DELIVERER_JITTER_RATIO: 'deliverer.jitterRatio',
   HOOKRAIL_DELIVERER_DRAIN: 'deliverer.drainMs',
+  HOOKRAIL_DELIVERER_BACKFILL_LANES: 'deliverer.backfillLanes',
   HOOKRAIL_HTTP_CONNECT_TIMEOUT: 'deliverer.http.connectTimeoutMs',
   HOOKRAIL_HTTP_HEADERS_TIMEOUT: 'deliverer.http.headersTimeoutMs',
   HOOKRAIL_HTTP_BODY_TIMEOUT: 'deliverer.http.bodyTimeoutMs',

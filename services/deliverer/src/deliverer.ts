@@ -5,6 +5,7 @@ import { logDeadLetter } from './dead-letter-log.ts';
 import { createDestinationGuard } from './dispatch/destination-guard.ts';
 import { guardTelemetry } from './dispatch/guard-metrics.ts';
 import { createHttpSender } from './http/sender.ts';
+import { lanesOf } from './lanes-of.ts';
 import { startTierLane, type TierLane } from './lane.ts';
 
 /** Wires the deliverer: registry, one HTTP sender, a lane per tier served, metrics. */
@@ -54,10 +55,11 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
   guardMetrics.observe(guard);
 
   const lanes: TierLane[] = [];
-  for (const tier of config.deliverer.tiers) {
+  for (const { tier, backfill } of lanesOf(config.deliverer)) {
     lanes.push(
       await startTierLane({
         tier,
+        backfill,
         config,
         kafka,
         topics,

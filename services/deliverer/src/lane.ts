@@ -33,6 +33,8 @@ export interface LaneOptions {
   logger: Logger;
   onAttempt: (entry: AttemptLogEntry) => void;
   fail: (error: unknown) => void;
+  /** The tier's backfill lane (its backfill topic, its own group) instead of the live one. */
+  backfill?: boolean;
 }
 
 /**
@@ -44,10 +46,10 @@ export interface LaneOptions {
 export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const { tier, config, kafka, topics, registry, logger } = options;
   const settings = config.deliverer;
-  const log = logger.child({ tier });
-  const groupId = `${config.topics.prefix}-deliverer-tier${tier}`;
+  const log = logger.child({ tier, ...(options.backfill ? { lane: 'backfill' } : {}) });
+  const groupId = `${config.topics.prefix}-deliverer-tier${tier}${options.backfill ? '-backfill' : ''}`;
   const retryTopics = new Set(ladderFor(config.tiers[tier].retries).map((rung) => topics.retry(tier, rung)));
-  const subscribed = [topics.tier(tier), ...retryTopics];
+  const subscribed = options.backfill ? [topics.backfill(tier)] : [topics.tier(tier), ...retryTopics];
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
@@ -103,8 +105,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     maxWindow: settings.maxWindow,
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
-    // Short fetch waits: a resumed retry partition is fetched promptly.
-    maxWaitTimeInMs: 50,
+    // Short fetch waits: a resumed retry partition is fetched promptly (a backfill lane has none).
+    maxWaitTimeInMs: options.backfill ? 500 : 50,
     onFatal: options.fail,
     handler: {
       admit(record) {

@@ -14,6 +14,34 @@ import {
 } from '@hookrail/shared';
 import { hostname } from 'node:os';
 
+/**
+ * How the router reads an event's id, type and time: shared with the CLI's backfill, which must
+ * decode the same events to the same ids (and so the same delivery ids) as live routing.
+ */
+export const decodeSettingsShape = {
+  idHeader: z.string().min(1).optional(),
+  typeHeader: z.string().min(1).optional(),
+  idPath: z.string().min(1).default('id'),
+  typePath: z.string().min(1).default('type'),
+  timePath: z.string().min(1).default('time'),
+  /** Larger events go to the invalid topic; must fit the topics' max.message.bytes (checked below). */
+  maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
+  schemaRegistryUrl: z.url({ error: 'expected the schema registry URL' }).optional(),
+};
+
+export type DecodeSettings = z.infer<z.ZodObject<typeof decodeSettingsShape>>;
+
+/** The environment variables of `decodeSettingsShape`. */
+export const decodeEnv: Record<string, string> = {
+  HOOKRAIL_ROUTER_ID_HEADER: 'router.idHeader',
+  HOOKRAIL_ROUTER_TYPE_HEADER: 'router.typeHeader',
+  HOOKRAIL_ROUTER_ID_PATH: 'router.idPath',
+  HOOKRAIL_ROUTER_TYPE_PATH: 'router.typePath',
+  HOOKRAIL_ROUTER_TIME_PATH: 'router.timePath',
+  HOOKRAIL_ROUTER_MAX_PAYLOAD_BYTES: 'router.maxPayloadBytes',
+  HOOKRAIL_SCHEMA_REGISTRY_URL: 'router.schemaRegistryUrl',
+};
+
 export const routerConfigSchema = baseConfigSchema.extend({
   ops: opsSchema(DEFAULT_OPS_PORTS.router),
   router: z
@@ -34,14 +62,7 @@ export const routerConfigSchema = baseConfigSchema.extend({
         .optional(),
       /** Stable per instance: a restart with the same id fences the crashed predecessor. */
       instanceId: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected letters, digits, ".", "_" or "-"' }).default(hostname().replace(/[^A-Za-z0-9._-]/g, '-')),
-      idHeader: z.string().min(1).optional(),
-      typeHeader: z.string().min(1).optional(),
-      idPath: z.string().min(1).default('id'),
-      typePath: z.string().min(1).default('type'),
-      timePath: z.string().min(1).default('time'),
-      /** Larger events go to the invalid topic; must fit the topics' max.message.bytes (checked below). */
-      maxPayloadBytes: integer(1, 100 * 1024 * 1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
-      schemaRegistryUrl: z.url({ error: 'expected the schema registry URL' }).optional(),
+      ...decodeSettingsShape,
       /** Source records held between fetch and commit. */
       maxBuffered: integer(1, 100_000).default(5_000),
       /** How long fan-outs gather before their transaction. */
@@ -74,13 +95,7 @@ export const routerEnv: Record<string, string> = {
   HOOKRAIL_INSTANCE_ID: 'router.instanceId',
   HOOKRAIL_ROUTER_SOURCE_TOPICS: 'router.sourceTopics',
   HOOKRAIL_ROUTER_SOURCE_PATTERN: 'router.sourcePattern',
-  HOOKRAIL_ROUTER_ID_HEADER: 'router.idHeader',
-  HOOKRAIL_ROUTER_TYPE_HEADER: 'router.typeHeader',
-  HOOKRAIL_ROUTER_ID_PATH: 'router.idPath',
-  HOOKRAIL_ROUTER_TYPE_PATH: 'router.typePath',
-  HOOKRAIL_ROUTER_TIME_PATH: 'router.timePath',
-  HOOKRAIL_ROUTER_MAX_PAYLOAD_BYTES: 'router.maxPayloadBytes',
-  HOOKRAIL_SCHEMA_REGISTRY_URL: 'router.schemaRegistryUrl',
+  ...decodeEnv,
   HOOKRAIL_ROUTER_MAX_BUFFERED: 'router.maxBuffered',
   HOOKRAIL_ROUTER_COMMIT_INTERVAL: 'router.commitIntervalMs',
 };

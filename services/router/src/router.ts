@@ -10,7 +10,7 @@ import {
   type ServiceContext,
 } from '@hookrail/shared';
 import type { RouterConfig } from './config.ts';
-import { createDecoder } from './decode/decoder.ts';
+import { decoderFor } from './decode/from-settings.ts';
 import type { DecodeResult, SourceRecord } from './decode/types.ts';
 import { fanOut, invalidRecord } from './fanout.ts';
 
@@ -40,15 +40,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
   const registry = createSubscriptionRegistry({ kafka, topic: topics.subscriptions, logger, owner: 'router' });
   await registry.start();
 
-  const decoder = createDecoder({
-    maxPayloadBytes: settings.maxPayloadBytes,
-    idPath: settings.idPath,
-    typePath: settings.typePath,
-    timePath: settings.timePath,
-    ...(settings.idHeader ? { idHeader: settings.idHeader } : {}),
-    ...(settings.typeHeader ? { typeHeader: settings.typeHeader } : {}),
-    ...(settings.schemaRegistryUrl ? { schemaRegistry: { url: settings.schemaRegistryUrl } } : {}),
-  });
+  const decoder = decoderFor(settings);
 
   const sourceOf = (record: ConsumedRecord): SourceRecord => ({ ...record, offset: String(record.offset) });
 

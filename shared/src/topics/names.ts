@@ -10,6 +10,10 @@ export interface TopicNames {
   readonly alerts: string;
   tier(tier: Tier): string;
   retry(tier: Tier, rung: RetryRung): string;
+  /** Backfill and redeliver deliveries of a tier: the deliverer reads them in a lane of their own. */
+  backfill(tier: Tier): string;
+  /** Progress of each backfill (compacted, keyed by backfill): where a resumed one starts. */
+  readonly backfills: string;
 }
 
 export function topicNames(prefix: string): TopicNames {
@@ -21,5 +25,7 @@ export function topicNames(prefix: string): TopicNames {
     alerts: `${prefix}.alerts`,
     tier: (tier) => `${prefix}.tier${tier}`,
     retry: (tier, rung) => `${prefix}.tier${tier}.retry.${rung.name}`,
+    backfill: (tier) => `${prefix}.tier${tier}.backfill`,
+    backfills: `${prefix}.backfills`,
   };
 }

@@ -42,5 +42,9 @@ export function hookrailTopicSpecs(config: Pick<BaseConfig, 'topics' | 'tiers'>)
     spec(names.invalid, deleteAfter(retentionMs)),
     spec(names.alerts, deleteAfter(retentionMs), 1),
   );
+  // Backfills (docs/architecture.md, "Backfill"): a topic per tier for the deliverer's backfill
+  // lane, and their progress, one compacted record per backfill.
+  for (const tier of TIERS) specs.push(spec(names.backfill(tier), deleteAfter(retentionMs)));
+  specs.push(spec(names.backfills, { 'cleanup.policy': 'compact' }, 1));
   return specs;
 }

@@ -2,7 +2,7 @@ import type { Tier } from '@hookrail/shared';
 
 /** What a hookrail topic is for, read from its name. */
 export interface TopicInfo {
-  kind: 'tier' | 'retry' | 'dlq' | 'invalid' | 'attempts' | 'alerts' | 'other';
+  kind: 'tier' | 'retry' | 'backfill' | 'dlq' | 'invalid' | 'attempts' | 'alerts' | 'other';
   tier?: Tier;
   /** A retry topic's fixed delay. */
   delayMs?: number;
@@ -16,21 +16,24 @@ export function classifyTopic(topic: string, prefix: string): TopicInfo {
     const t = Number(tier[1]) as Tier;
     return tier[2] === undefined ? { kind: 'tier', tier: t } : { kind: 'retry', tier: t, delayMs: Number(tier[2]) * 1_000 };
   }
+  const backfill = /^tier([123])\.backfill$/.exec(rest);
+  if (backfill) return { kind: 'backfill', tier: Number(backfill[1]) as Tier };
   if (rest === 'dlq' || rest === 'invalid' || rest === 'attempts' || rest === 'alerts') return { kind: rest };
   return { kind: 'other' };
 }
 
 /** What a consumer group is, read from its id. */
 export interface GroupInfo {
-  role: 'router' | 'deliverer' | 'monitor' | 'other';
+  /** backfill: a deliverer's backfill lane (watched and measured, not alerted on: a backfill queue is planned work). */
+  role: 'router' | 'deliverer' | 'backfill' | 'monitor' | 'other';
   tier?: Tier;
 }
 
 export function classifyGroup(group: string, prefix: string): GroupInfo {
   if (group === `${prefix}-router`) return { role: 'router' };
   if (group === `${prefix}-monitor`) return { role: 'monitor' };
-  const deliverer = /^deliverer-tier([123])$/.exec(group.slice(prefix.length + 1));
-  if (group.startsWith(`${prefix}-`) && deliverer) return { role: 'deliverer', tier: Number(deliverer[1]) as Tier };
+  const deliverer = /^deliverer-tier([123])(-backfill)?$/.exec(group.slice(prefix.length + 1));
+  if (group.startsWith(`${prefix}-`) && deliverer) return { role: deliverer[2] ? 'backfill' : 'deliverer', tier: Number(deliverer[1]) as Tier };
   return { role: 'other' };
 }
 
@@ -42,9 +45,10 @@ export function resetPolicyOf(_group: GroupInfo): 'earliest' | 'latest' {
   return 'earliest';
 }
 
-/** The group whose progress empties a topic: tier and retry topics → that tier's deliverer. */
+/** The group whose progress empties a topic: tier and retry topics → that tier's deliverer; backfill topics → its backfill lane. */
 export function ownerOf(info: TopicInfo, prefix: string): string | undefined {
   if ((info.kind === 'tier' || info.kind === 'retry') && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}`;
+  if (info.kind === 'backfill' && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}-backfill`;
   if (info.kind === 'attempts') return `${prefix}-monitor`;
   return undefined;
 }
