@@ -153,12 +153,12 @@ export const peers: Scenario = {
       title: peers.title,
       method:
         `Each peer × workload on a fresh 6-partition source topic (and its own groups, retry and dead-letter topics), one subscription, the same receiver process. After a ${WARM_UP}-event warm-up, N events are produced as fast as the producer goes; events/s = delivered ÷ (last new 2xx − first produce); latency = receiver's 2xx − the event's produce time (so under a burst it includes the time queued); ` +
-        `CPU = user + system seconds of the peer's own processes (hookrail: router + deliverer) per 1,000 delivered, the broker's beside it; RSS = peak (VmHWM) of those processes; lost = produced − distinct webhook-ids answered 2xx, duplicates = 2xx answers − new distinct ids (a warm-up event delivered again counts as one), counted by the receiver 2 s after the last. ` +
+        `CPU = user + system seconds of the peer's own processes (hookrail: router + deliverer) per 1,000 delivered, the broker's beside it (the broker is shared: that figure includes whatever else ran, and grows with a run's length); RSS = peak (VmHWM) of those processes; lost = produced − distinct webhook-ids answered 2xx, duplicates = 2xx answers − new distinct ids (a warm-up event delivered again counts as one), counted by the receiver 2 s after the last. ` +
         `Workloads: fast receiver; slow receiver (${SLOW_MS} ms per request); a receiver answering 503 to the first attempt of ${FLAKY_PERCENT} % of the events. Settings: hookrail defaults (maxInFlight 16); Spring Boot 4.1.2 / Spring Kafka 4.1.x, one listener thread per partition (6), @RetryableTopic attempts 4, back-off 1 s × 2, JVM ${SPRING_JVM_FLAGS.join(' ')}; naive as in the naive scenario (retries 1 s, 2 s, 4 s in place). Why each: bench/peers/README.md.`,
       tables: [
         {
           title: 'Peers: each peer × workload',
-          head: ['workload', 'peer', 'events/s', 'p50 ms', 'p99 ms', 'CPU s / 1,000 events (broker)', 'peak RSS MiB', 'delivered', 'lost', 'duplicates', 'guarantees'],
+          head: ['workload', 'peer', 'events/s', 'p50 ms', 'p99 ms', 'CPU s / 1,000 events (broker, shared)', 'peak RSS MiB', 'delivered', 'lost', 'duplicates', 'guarantees'],
           rows: runs.map((r) => [
             workloadOf(r.workload),
             nameOf(r.peer),
