@@ -103,10 +103,10 @@ export async function produceAtRate(
   return { sent, start, seconds: (nowMs() - start) / 1_000 };
 }
 
-/** The broker's JVM pid (scripts/kafka.sh writes it), for CPU accounting. */
+/** The broker's JVM pid (scripts/kafka.sh writes it to its KAFKA_HOME_DIR), for CPU accounting. */
 export function brokerPid(): number | undefined {
   try {
-    const pid = Number(readFileSync(join(repoRoot, '.kafka/kafka.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(process.env.KAFKA_HOME_DIR ?? join(repoRoot, '.kafka'), 'kafka.pid'), 'utf8').trim());
     return Number.isFinite(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

@@ -4,6 +4,7 @@
 //   /slow/<ms>/<name>     200 after <ms>
 //   /flaky/<name>         503 the first time a webhook-id is seen, 200 afterwards
 //   /fail/<name>          500 every time
+//   /flaky/<pct>/<name>   503 to the first attempt of <pct> % of the webhook-ids (evenly spread)
 // Per name it counts 2xx answers, distinct webhook-ids (or body ids) answered 2xx, and the
 // time of the last new one; with latency recording on, it keeps (receive time − body "t").
 import { createServer } from 'node:http';
@@ -22,6 +23,9 @@ interface Counter {
 
 const counters = new Map<string, Counter>();
 const seenFlaky = new Set<string>();
+let flakyFirsts = 0;
+/** Whether the n-th new webhook-id (1-based) fails its first attempt, for `percent` % of them. */
+const failsFirst = (n: number, percent: number) => Math.floor((n * percent) / 100) > Math.floor(((n - 1) * percent) / 100);
 let recordLatency = false;
 
 const counterOf = (name: string): Counter => {
@@ -50,7 +54,8 @@ const server = createServer((request, response) => {
     else if (kind === 'fail') status = 500;
     else if (kind === 'flaky' && !seenFlaky.has(id)) {
       seenFlaky.add(id);
-      status = 503;
+      const percent = parts.length > 3 ? Number(parts[2]) : 100;
+      if (failsFirst(++flakyFirsts, percent)) status = 503;
     }
     counter.inFlight++;
     if (counter.inFlight > counter.peakInFlight) counter.peakInFlight = counter.inFlight;
@@ -88,6 +93,7 @@ process.on('message', (command: Command) => {
   if (command.op === 'reset') {
     counters.clear();
     seenFlaky.clear();
+    flakyFirsts = 0;
     process.send!({ id: command.id, ok: true });
   } else if (command.op === 'record') {
     recordLatency = command.on;

@@ -21,6 +21,8 @@ export interface Receiver {
   flaky(name: string): string;
   /** 500 to every request. */
   fail(name: string): string;
+  /** 503 to the first attempt of `percent` % of the webhook-ids, 200 otherwise. */
+  flakyPercent(name: string, percent: number): string;
   stats(latencies?: boolean): Promise<Record<string, NameStats>>;
   statsOf(name: string, latencies?: boolean): Promise<NameStats>;
   reset(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startReceiver(): Promise<Receiver> {
     slow: (name, ms) => `${base}/slow/${ms}/${name}`,
     flaky: (name) => `${base}/flaky/${name}`,
     fail: (name) => `${base}/fail/${name}`,
+    flakyPercent: (name, percent) => `${base}/flaky/${percent}/${name}`,
     stats: async (latencies = false) => (await call<{ stats: Record<string, NameStats> }>({ op: 'stats', latencies })).stats,
     statsOf: async (name, latencies = false) => (await receiver.stats(latencies))[name] ?? EMPTY,
     reset: async () => void (await call({ op: 'reset' })),

@@ -3,6 +3,7 @@ import { ceilings } from './ceilings.ts';
 import { latency } from './latency.ts';
 import { memory } from './memory.ts';
 import { naive } from './naive.ts';
+import { peers } from './peers.ts';
 import { retry } from './retry.ts';
 import { scaling } from './scaling.ts';
 import { slow } from './slow.ts';
@@ -10,4 +11,4 @@ import { storm } from './storm.ts';
 import { throughput } from './throughput.ts';
 
 /** In run order: later scenarios use earlier figures (max throughput, pipeline rates). */
-export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling, storm];
+export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling, storm, peers];

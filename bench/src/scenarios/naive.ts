@@ -13,7 +13,7 @@ import { fmt, nowMs, sleep } from '../stats.ts';
 import { SLOW_MS, type SlowLevel } from './slow.ts';
 import type { ThroughputRun } from './throughput.ts';
 
-function startNaive(install: Install, topic: string, urls: string[]): ServiceProcess {
+export function startNaive(install: Install, topic: string, urls: string[]): ServiceProcess {
   const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(benchRoot, 'src/naive-process.ts')], {
     env: {
       PATH: process.env.PATH ?? '',
