@@ -16,6 +16,7 @@ export * from './topics/specs.ts';
 export * from './topics/record-size.ts';
 export * from './delivery-id.ts';
 export * from './subscriptions/match.ts';
+export * from './subscriptions/match-index.ts';
 export * from './subscriptions/flag.ts';
 export * from './subscriptions/registry.ts';
 export * from './kafka/retry-transient.ts';

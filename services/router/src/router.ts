@@ -1,5 +1,6 @@
 import {
   createSubscriptionRegistry,
+  indexRegistry,
   H,
   maxRecordBytesFor,
   outgoingRecordBytes,
@@ -39,6 +40,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
 
   const registry = createSubscriptionRegistry({ kafka, topic: topics.subscriptions, logger, owner: 'router' });
   await registry.start();
+  const subscriptions = indexRegistry(registry);
 
   const decoder = createDecoder({
     maxPayloadBytes: settings.maxPayloadBytes,
@@ -92,7 +94,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
           const consumed = { topic: record.topic, partition: record.partition, offset: record.offset };
           return [quarantineRecord(invalid, { topic: topics.invalid, reason: decoded.detail, bytes: outgoingRecordBytes(invalid), consumed })];
         }
-        const records = fanOut(decoded, source, registry.all(), topics);
+        const records = fanOut(decoded, source, subscriptions, topics);
         routed.add(1, { outcome: 'routed' });
         fannedOut.add(records.length);
         return records;

@@ -1,0 +1,94 @@
+import type { SubscriptionRegistry } from './registry.ts';
+import type { Subscription } from './subscription.ts';
+
+/**
+ * The enabled subscriptions, indexed by source topic and event-type pattern, so that routing
+ * an event costs lookups for its type (one per "." in it), not a test of every subscription.
+ * Returns exactly what `matchSubscriptions` (./match.ts) returns for the same subscriptions,
+ * in the same order (by id): shared/src/subscriptions/match-index.test.ts proves it.
+ */
+export interface MatchIndex {
+  /** Adds, replaces or (with undefined) removes the subscription with this id. */
+  set(id: string, subscription: Subscription | undefined): void;
+  match(event: { type: string; topic: string }): Subscription[];
+  readonly size: number;
+}
+
+/** The subscriptions of one topic scope, by pattern kind: `*`, `prefix.*` and exact types. */
+interface Patterns {
+  all: Set<string>;
+  prefix: Map<string, Set<string>>;
+  exact: Map<string, Set<string>>;
+}
+
+const ANY_TOPIC: unique symbol = Symbol('any topic');
+const byId = (a: Subscription, b: Subscription) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function createMatchIndex(initial: Iterable<Subscription> = []): MatchIndex {
+  const indexed = new Map<string, Subscription>();
+  const scopes = new Map<string | typeof ANY_TOPIC, Patterns>();
+
+  /** Each (scope, pattern) slot of a subscription: where it is added and removed. */
+  const slots = (subscription: Subscription): Array<Set<string>> => {
+    const out: Array<Set<string>> = [];
+    const topics: Iterable<string | typeof ANY_TOPIC> = subscription.topics ? new Set(subscription.topics) : [ANY_TOPIC];
+    for (const topic of topics) {
+      let scope = scopes.get(topic);
+      if (!scope) scopes.set(topic, (scope = { all: new Set(), prefix: new Map(), exact: new Map() }));
+      for (const pattern of subscription.eventTypes) {
+        if (pattern === '*') out.push(scope.all);
+        else if (pattern.endsWith('.*')) out.push(slot(scope.prefix, pattern.slice(0, -1)));
+        else out.push(slot(scope.exact, pattern));
+      }
+    }
+    return out;
+  };
+
+  const remove = (id: string) => {
+    const old = indexed.get(id);
+    if (!old) return;
+    indexed.delete(id);
+    for (const ids of slots(old)) ids.delete(id);
+  };
+
+  const index: MatchIndex = {
+    set(id, subscription) {
+      remove(id);
+      if (!subscription?.enabled) return;
+      indexed.set(id, subscription);
+      for (const ids of slots(subscription)) ids.add(id);
+    },
+    match({ type, topic }) {
+      const found = new Set<string>();
+      for (const scope of [scopes.get(ANY_TOPIC), scopes.get(topic)]) {
+        if (!scope) continue;
+        for (const id of scope.all) found.add(id);
+        for (const id of scope.exact.get(type) ?? []) found.add(id);
+        // `p.*` matches every type starting with "p.": each "." of the type ends one candidate.
+        if (scope.prefix.size === 0) continue;
+        for (let dot = type.indexOf('.'); dot !== -1; dot = type.indexOf('.', dot + 1)) {
+          for (const id of scope.prefix.get(type.slice(0, dot + 1)) ?? []) found.add(id);
+        }
+      }
+      return [...found].map((id) => indexed.get(id)!).sort(byId);
+    },
+    get size() {
+      return indexed.size;
+    },
+  };
+  for (const subscription of initial) index.set(subscription.id, subscription);
+  return index;
+}
+
+function slot(map: Map<string, Set<string>>, key: string): Set<string> {
+  let ids = map.get(key);
+  if (!ids) map.set(key, (ids = new Set()));
+  return ids;
+}
+
+/** An index kept up to date by the registry: every change it reads is applied. */
+export function indexRegistry(registry: Pick<SubscriptionRegistry, 'all' | 'onChange'>): MatchIndex {
+  const index = createMatchIndex(registry.all());
+  registry.onChange((id, subscription) => index.set(id, subscription));
+  return index;
+}
