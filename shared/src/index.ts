@@ -24,6 +24,7 @@ export * from './subscriptions/subscription.ts';
 export * from './delivery.ts';
 export * from './kafka/read-to-end.ts';
 export * from './kafka/transactions.ts';
+export * from './kafka/fetch-bounds.ts';
 export * from './kafka/parallel/commit-loop.ts';
 export * from './kafka/parallel/partition-tracker.ts';
 export * from './kafka/parallel/tracked-consumer.ts';

@@ -1,4 +1,5 @@
 import {
+  fetchBounds,
   H,
   ladderFor,
   maxRecordBytesFor,
@@ -93,6 +94,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     // Short fetch waits: a resumed retry partition is fetched promptly.
     maxWaitTimeInMs: 50,
+    fetch: fetchBounds(config.kafka),
     onFatal: options.fail,
     handler: {
       admit(record) {

@@ -1,5 +1,6 @@
 import {
   createSubscriptionRegistry,
+  fetchBounds,
   indexRegistry,
   H,
   maxRecordBytesFor,
@@ -78,6 +79,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     logger,
     maxBuffered: settings.maxBuffered,
     maxWindow: 10_000,
+    fetch: fetchBounds(config.kafka),
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     onFatal: context.fail,
