@@ -1,5 +1,8 @@
 import type { Scenario } from '../context.ts';
 import { ceilings } from './ceilings.ts';
+import { growthOrigins } from './growth-origins.ts';
+import { growthPartitions } from './growth-partitions.ts';
+import { growthSubscriptions } from './growth-subscriptions.ts';
 import { latency } from './latency.ts';
 import { memory } from './memory.ts';
 import { naive } from './naive.ts';
@@ -9,4 +12,4 @@ import { slow } from './slow.ts';
 import { throughput } from './throughput.ts';
 
 /** In run order: later scenarios use earlier figures (max throughput, pipeline rates). */
-export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling];
+export const scenarios: Scenario[] = [ceilings, throughput, latency, slow, naive, retry, memory, scaling, growthSubscriptions, growthOrigins, growthPartitions];
