@@ -18,6 +18,12 @@ describe('growth of a cost with the work', () => {
     assert.equal(g.text, 'constant: no growth (4.90 → 1.90, falling)');
   });
 
+  it('sees no trend in scattered points that end where they began', () => {
+    const g = growthOf([[6, 671], [12, 358], [30, 247], [60, 670]]);
+    assert.equal(g.kind, 'constant');
+    assert.equal(g.text, 'constant: no trend (671 → 670, points between 247 and 671)');
+  });
+
   it('calls a base plus a cost per unit linear, with the cost per unit', () => {
     const g = growthOf(curve(XS, (x) => 150 + 0.01 * x), 'subscription');
     assert.equal(g.kind, 'linear');

@@ -49,11 +49,19 @@ export function growthOf(points: ReadonlyArray<readonly [number, number]>, unit 
   const floor = Math.min(...valid.map(([, y]) => y));
   const spread = Math.max(...valid.map(([, y]) => y)) - floor;
   const relative = spread / Math.max(Math.abs(first), Math.abs(last), Number.MIN_VALUE);
-  const kind: Growth['kind'] = relative <= CONSTANT_WITHIN || slope <= 0 ? 'constant' : exponent < 0.7 ? 'sublinear' : exponent <= 1.3 ? 'linear' : 'superlinear';
+  // Scattered points that end where they began (or rise only once) show no trend to fit.
+  const noTrend = increments.length < 2 || Math.abs(last - first) <= CONSTANT_WITHIN * Math.max(Math.abs(first), Math.abs(last));
+  const kind: Growth['kind'] = relative <= CONSTANT_WITHIN || slope <= 0 || noTrend ? 'constant' : exponent < 0.7 ? 'sublinear' : exponent <= 1.3 ? 'linear' : 'superlinear';
   const perUnit = `${slope >= 0 ? '+' : ''}${significant(slope)} per ${unit}`;
   const range = `${significant(first)} → ${significant(last)}`;
   const text =
-    kind !== 'constant' ? `${kind} (k = ${exponent.toFixed(2)}): ${perUnit}` : relative <= CONSTANT_WITHIN ? `constant (${range}, within ${CONSTANT_WITHIN * 100} %)` : `constant: no growth (${range}, falling)`;
+    kind !== 'constant'
+      ? `${kind} (k = ${exponent.toFixed(2)}): ${perUnit}`
+      : relative <= CONSTANT_WITHIN
+        ? `constant (${range}, within ${CONSTANT_WITHIN * 100} %)`
+        : slope <= 0
+          ? `constant: no growth (${range}, falling)`
+          : `constant: no trend (${range}, points between ${significant(floor)} and ${significant(floor + spread)})`;
   return { kind, exponent: Math.round(exponent * 100) / 100, intercept, slope, ratio, text };
 }
 

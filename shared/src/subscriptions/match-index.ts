@@ -59,18 +59,13 @@ export function createMatchIndex(initial: Iterable<Subscription> = []): MatchInd
       for (const ids of slots(subscription)) ids.add(id);
     },
     match({ type, topic }) {
-      const found = new Set<string>();
-      for (const scope of [scopes.get(ANY_TOPIC), scopes.get(topic)]) {
-        if (!scope) continue;
-        for (const id of scope.all) found.add(id);
-        for (const id of scope.exact.get(type) ?? []) found.add(id);
-        // `p.*` matches every type starting with "p.": each "." of the type ends one candidate.
-        if (scope.prefix.size === 0) continue;
-        for (let dot = type.indexOf('.'); dot !== -1; dot = type.indexOf('.', dot + 1)) {
-          for (const id of scope.prefix.get(type.slice(0, dot + 1)) ?? []) found.add(id);
-        }
-      }
-      return [...found].map((id) => indexed.get(id)!).sort(byId);
+      const ids: string[] = [];
+      collect(scopes.get(ANY_TOPIC), type, ids);
+      collect(scopes.get(topic), type, ids);
+      if (ids.length === 0) return [];
+      // A subscription with several matching patterns is found once per pattern.
+      const unique = ids.length === 1 ? ids : [...new Set(ids)];
+      return unique.map((id) => indexed.get(id)!).sort(byId);
     },
     get size() {
       return indexed.size;
@@ -78,6 +73,20 @@ export function createMatchIndex(initial: Iterable<Subscription> = []): MatchInd
   };
   for (const subscription of initial) index.set(subscription.id, subscription);
   return index;
+}
+
+/** The ids of the scope's subscriptions whose patterns match `type`, appended to `into`. */
+function collect(scope: Patterns | undefined, type: string, into: string[]): void {
+  if (!scope) return;
+  for (const id of scope.all) into.push(id);
+  const exact = scope.exact.get(type);
+  if (exact) for (const id of exact) into.push(id);
+  if (scope.prefix.size === 0) return;
+  // `p.*` matches every type starting with "p.": each "." of the type ends one candidate.
+  for (let dot = type.indexOf('.'); dot !== -1; dot = type.indexOf('.', dot + 1)) {
+    const prefixed = scope.prefix.get(type.slice(0, dot + 1));
+    if (prefixed) for (const id of prefixed) into.push(id);
+  }
 }
 
 function slot(map: Map<string, Set<string>>, key: string): Set<string> {
