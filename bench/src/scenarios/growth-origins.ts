@@ -77,7 +77,7 @@ export const growthOrigins: Scenario = {
       ],
       data: { sizes, total, rows, curves: curveData(stated) },
       notes: ['Sockets include the deliverer\'s Kafka connections and its ops listener (a constant few); the rest are keep-alive connections to receivers, at most min(in flight, connectionsPerOrigin) per origin.'],
-      charts: curveCharts(set, `${fmt(total)} deliveries per point; load average at start ${loadAverage().join(' ')}`),
+      charts: curveCharts(set, `${fmt(total)} deliveries per point; load average at the end ${loadAverage().join(' ')}`),
     };
   },
 };

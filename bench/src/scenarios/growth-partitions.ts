@@ -82,7 +82,7 @@ export const growthPartitions: Scenario = {
       ],
       data: { sizes, total, rows, curves: curveData(stated) },
       notes: ['Every partition is fetched and tracked on its own (fetch sessions, pause/resume, commit metadata), so idle CPU and start-up are where partition count shows first.'],
-      charts: curveCharts(set, `${fmt(total)} deliveries per point; load average at start ${loadAverage().join(' ')}`),
+      charts: curveCharts(set, `${fmt(total)} deliveries per point; load average at the end ${loadAverage().join(' ')}`),
     };
   },
 };

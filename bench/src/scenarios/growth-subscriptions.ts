@@ -143,7 +143,7 @@ export const growthSubscriptions: Scenario = {
         'Matching through the index costs lookups for the event type (one per "." in it) and the sort of what matched; the scan tests every subscription.',
         'Start-up includes reading the whole registry topic; RSS includes the registry view and the index.',
       ],
-      charts: curveCharts(set, `each event matches one subscription; load average at start ${loadAverage().join(' ')}`),
+      charts: curveCharts(set, `each event matches one subscription; load average at the end ${loadAverage().join(' ')}`),
     };
   },
 };
