@@ -5,7 +5,6 @@ import {
   headerString,
   type MatchIndex,
   type OutgoingRecord,
-  type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
 import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts';
