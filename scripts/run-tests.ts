@@ -19,7 +19,7 @@ console.log(`tests use the Kafka broker at ${process.env.KAFKA_BROKERS}`);
 
 const patterns = process.argv.slice(2).length > 0
   ? process.argv.slice(2)
-  : ['shared/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'test/**/*.test.ts'];
+  : ['shared/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'test/**/*.test.ts'];
 const started = Date.now();
 const result = spawnSync(
   process.execPath,

@@ -30,7 +30,8 @@ const SERVICES: Record<string, { envMap: Record<string, string>; schema: z.ZodTy
   'cli/src/main.ts': { envMap: baseEnv, schema: baseConfigSchema },
 };
 /** Read by every process besides its env map (shared/src/config/load.ts). */
-const READ_BY_ALL = ['HOOKRAIL_CONFIG'];
+// NODE_OPTIONS is read by Node itself (the heap bounds of values.yaml nodeOptions).
+const READ_BY_ALL = ['HOOKRAIL_CONFIG', 'NODE_OPTIONS'];
 
 /** Every option on: SASL, two deliverer pools, the operator objects, Strimzi, subscriptions. */
 const EVERYTHING = {

@@ -5,9 +5,10 @@
 //   /flaky/<name>         503 the first time a webhook-id is seen, 200 afterwards
 //   /fail/<name>          500 every time
 //   /flaky/<pct>/<name>   503 to the first attempt of <pct> % of the webhook-ids (evenly spread)
+// It can listen on more ports (op "ports"), so that a workload can have many receiver origins.
 // Per name it counts 2xx answers, distinct webhook-ids (or body ids) answered 2xx, and the
 // time of the last new one; with latency recording on, it keeps (receive time − body "t").
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 interface Counter {
@@ -37,7 +38,7 @@ const now = () => performance.timeOrigin + performance.now();
 const T_PATTERN = /"t":(\d+(?:\.\d+)?)/;
 const ID_PATTERN = /"id":"([^"]+)"/;
 
-const server = createServer((request, response) => {
+const handle: RequestListener = (request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
@@ -79,7 +80,8 @@ const server = createServer((request, response) => {
     if (delay > 0) setTimeout(answer, delay);
     else answer();
   });
-});
+};
+const server = createServer(handle);
 server.keepAliveTimeout = 60_000;
 server.headersTimeout = 65_000;
 server.maxRequestsPerSocket = 0;
@@ -87,7 +89,20 @@ server.maxRequestsPerSocket = 0;
 type Command =
   | { id: number; op: 'stats'; latencies?: boolean }
   | { id: number; op: 'reset' }
-  | { id: number; op: 'record'; on: boolean };
+  | { id: number; op: 'record'; on: boolean }
+  | { id: number; op: 'ports'; count: number };
+
+/** More loopback ports answering like the first (each a receiver origin of its own); kept open. */
+const extraPorts: number[] = [];
+async function openPorts(count: number): Promise<number[]> {
+  while (extraPorts.length < count) {
+    const extra = createServer(handle);
+    extra.keepAliveTimeout = server.keepAliveTimeout;
+    await new Promise<void>((resolve) => extra.listen(0, '127.0.0.1', resolve));
+    extraPorts.push((extra.address() as AddressInfo).port);
+  }
+  return extraPorts.slice(0, count);
+}
 
 process.on('message', (command: Command) => {
   if (command.op === 'reset') {
@@ -99,6 +114,8 @@ process.on('message', (command: Command) => {
     recordLatency = command.on;
     for (const counter of counters.values()) counter.latencies = [];
     process.send!({ id: command.id, ok: true });
+  } else if (command.op === 'ports') {
+    void openPorts(command.count).then((ports) => process.send!({ id: command.id, ports }));
   } else if (command.op === 'stats') {
     const stats = Object.fromEntries(
       [...counters].map(([name, c]) => [

@@ -27,6 +27,8 @@ export interface Receiver {
   statsOf(name: string, latencies?: boolean): Promise<NameStats>;
   reset(): Promise<void>;
   recordLatency(on: boolean): Promise<void>;
+  /** `count` base URLs (http://127.0.0.1:<port>), each a distinct origin served like `base`. */
+  origins(count: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startReceiver(): Promise<Receiver> {
     statsOf: async (name, latencies = false) => (await receiver.stats(latencies))[name] ?? EMPTY,
     reset: async () => void (await call({ op: 'reset' })),
     recordLatency: async (on) => void (await call({ op: 'record', on })),
+    origins: async (count) => (await call<{ ports: number[] }>({ op: 'ports', count })).ports.map((p) => `http://127.0.0.1:${p}`),
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

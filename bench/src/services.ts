@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { imageHeapFlags } from './image-node-options.ts';
 import { brokers } from './kafka.ts';
 import { repoRoot } from './paths.ts';
 
@@ -51,7 +52,8 @@ export async function startService(name: ServiceName, env: Record<string, string
     args.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   for (const file of experiments) args.push(`--import=${pathToFileURL(file).href}`);
-  args.push(...nodeFlags);
+  // The image's heap bounds first: a --node-flag given to the bench comes later and wins.
+  args.push(...imageHeapFlags(), ...nodeFlags);
   args.push(join(repoRoot, `services/${name}/src/main.ts`));
   const child = spawn(process.execPath, args, {
     env: {

@@ -1,4 +1,4 @@
-import { byTopic, type OutgoingRecord, type Subscription } from '@hookrail/shared';
+import { byTopic, createMatchIndex, type OutgoingRecord, type Subscription } from '@hookrail/shared';
 import { decoderFor } from '@hookrail/router/decode/from-settings';
 import { fanOut } from '@hookrail/router/fanout';
 import type { SourceRecord } from '@hookrail/router/decode';
@@ -42,6 +42,8 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
   const { kafka, topics, config } = context;
   const decoder = decoderFor(config.router);
   const target = topics.backfill(subscription.tier);
+  // Routed for this one subscription only: an index that holds just it.
+  const only = createMatchIndex([subscription]);
   const rangeOf = new Map(progress.ranges.map((r) => [`${r.topic}/${r.partition}`, r]));
   const chunk = Math.max(1, Math.min(500, Math.floor(options.perSecond / 5)));
   const startedAt = Date.now();
@@ -85,7 +87,7 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
       progress.undecodable += 1;
       return;
     }
-    for (const delivery of fanOut(decoded, record, [subscription], topics)) {
+    for (const delivery of fanOut(decoded, record, only, topics)) {
       const headers = { ...delivery.message.headers, [BACKFILL_HEADER]: progress.id };
       pending.push({ topic: target, message: { ...delivery.message, headers } });
     }

@@ -1,4 +1,5 @@
 import {
+  fetchBounds,
   H,
   ladderFor,
   maxRecordBytesFor,
@@ -107,6 +108,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     // Short fetch waits: a resumed retry partition is fetched promptly (a backfill lane has none).
     maxWaitTimeInMs: options.backfill ? 500 : 50,
+    fetch: fetchBounds(config.kafka),
     onFatal: options.fail,
     handler: {
       admit(record) {

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '@hookrail/shared';
+import type { FetchBounds, Logger } from '@hookrail/shared';
 import { parseAttemptEntry, type AttemptEntry } from './attempt-entry.ts';
 
 export interface AttemptsConsumer {
@@ -19,6 +19,7 @@ export async function startAttemptsConsumer(options: {
   groupId: string;
   replayMs: number;
   logger: Logger;
+  fetch?: FetchBounds;
   onEntry(entry: AttemptEntry, replay: boolean): void;
   onInvalid(): void;
   onCrash(error: unknown): void;
@@ -52,6 +53,7 @@ export async function startAttemptsConsumer(options: {
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     maxWaitTimeInMs: 200,
+    ...options.fetch,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onCrash(payload.error);

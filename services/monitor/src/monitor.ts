@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createSubscriptionRegistry, readToEnd, TIERS, type RunningService, type ServiceContext, type Tier } from '@hookrail/shared';
+import { createSubscriptionRegistry, fetchBounds, readToEnd, TIERS, type RunningService, type ServiceContext, type Tier } from '@hookrail/shared';
 import { AlertEngine, type AlertRecord } from './alerts/engine.ts';
 import { logSink, notifyAll, topicSink, webhookSink, type AlertSink } from './alerts/sinks.ts';
 import { startAttemptsConsumer } from './attempts-consumer.ts';
@@ -225,6 +225,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     groupId: `${prefix}-monitor`,
     replayMs: windows.tierSpanMs,
     logger,
+    fetch: fetchBounds(config.kafka),
     onEntry: (entry, replay) => {
       stats.add(entry, Date.now());
       open.record(entry.deliveryId, entry.subscriptionId, entry.outcome);

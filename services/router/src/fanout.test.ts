@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { H, headerString, parseSubscription, topicNames } from '@hookrail/shared';
+import { createMatchIndex, H, headerString, parseSubscription, topicNames } from '@hookrail/shared';
 import { fanOut, w3cTraceparent } from './fanout.ts';
 
 describe('fan-out trace context', () => {
@@ -35,7 +35,7 @@ describe('fan-out to ordered subscriptions', () => {
       parseSubscription({ ...base, id: 'unordered' }),
     ];
     const keys = Object.fromEntries(
-      fanOut(event, record, subscriptions, topicNames('t')).map((r) => [r.message.key, headerString(r.message.headers, H.orderKey)]),
+      fanOut(event, record, createMatchIndex(subscriptions), topicNames('t')).map((r) => [r.message.key, headerString(r.message.headers, H.orderKey)]),
     );
     assert.deepEqual(keys, { 'by-path': 'c-9', 'by-header': 'pk-3', unordered: undefined });
   });

@@ -3,10 +3,9 @@ import {
   deliveryId,
   H,
   headerString,
-  matchSubscriptions,
+  type MatchIndex,
   orderKeyOf,
   type OutgoingRecord,
-  type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
 import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts';
@@ -19,11 +18,11 @@ import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts
 export function fanOut(
   event: DecodedEvent,
   record: SourceRecord,
-  subscriptions: Iterable<Subscription>,
+  subscriptions: Pick<MatchIndex, 'match'>,
   topics: TopicNames,
 ): OutgoingRecord[] {
   const traceparent = w3cTraceparent(headerString(record.headers, 'traceparent') ?? headerString(record.headers, 'ce_traceparent'));
-  return matchSubscriptions(subscriptions, { type: event.type, topic: record.topic }).map((subscription) => {
+  return subscriptions.match({ type: event.type, topic: record.topic }).map((subscription) => {
     const headers = deliveryHeaders({
       deliveryId: deliveryId(event.id, subscription.id),
       eventId: event.id,

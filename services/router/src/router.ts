@@ -1,5 +1,7 @@
 import {
   createSubscriptionRegistry,
+  fetchBounds,
+  indexRegistry,
   H,
   maxRecordBytesFor,
   outgoingRecordBytes,
@@ -39,6 +41,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
 
   const registry = createSubscriptionRegistry({ kafka, topic: topics.subscriptions, logger, owner: 'router' });
   await registry.start();
+  const subscriptions = indexRegistry(registry);
 
   const decoder = decoderFor(settings);
 
@@ -68,6 +71,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     logger,
     maxBuffered: settings.maxBuffered,
     maxWindow: 10_000,
+    fetch: fetchBounds(config.kafka),
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     onFatal: context.fail,
@@ -84,7 +88,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
           const consumed = { topic: record.topic, partition: record.partition, offset: record.offset };
           return [quarantineRecord(invalid, { topic: topics.invalid, reason: decoded.detail, bytes: outgoingRecordBytes(invalid), consumed })];
         }
-        const records = fanOut(decoded, source, registry.all(), topics);
+        const records = fanOut(decoded, source, subscriptions, topics);
         routed.add(1, { outcome: 'routed' });
         fannedOut.add(records.length);
         return records;

@@ -10,6 +10,9 @@ export const kafkaSchema = z.strictObject({
   clientId: z.string().min(1).default('hookrail'),
   connectionTimeoutMs: durationMs.default(3_000),
   requestTimeoutMs: durationMs.default(30_000),
+  /** Bytes one fetch of a pipeline consumer may bring, in all and per partition (kafka/fetch-bounds.ts). */
+  fetchMaxBytes: integer(1_024, 1_073_741_824).default(2 * 1_024 * 1_024),
+  fetchMaxBytesPerPartition: integer(1_024, 1_073_741_824).default(512 * 1_024),
   ssl: boolean.default(false),
   sasl: z
     .strictObject({
@@ -105,6 +108,8 @@ export const baseEnv: Record<string, string> = {
   HOOKRAIL_KAFKA_BROKERS: 'kafka.brokers',
   HOOKRAIL_KAFKA_CLIENT_ID: 'kafka.clientId',
   HOOKRAIL_KAFKA_SSL: 'kafka.ssl',
+  HOOKRAIL_KAFKA_FETCH_MAX_BYTES: 'kafka.fetchMaxBytes',
+  HOOKRAIL_KAFKA_FETCH_MAX_BYTES_PER_PARTITION: 'kafka.fetchMaxBytesPerPartition',
   HOOKRAIL_KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
   HOOKRAIL_KAFKA_SASL_USERNAME: 'kafka.sasl.username',
   HOOKRAIL_KAFKA_SASL_PASSWORD: 'kafka.sasl.password',

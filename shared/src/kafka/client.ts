@@ -12,7 +12,8 @@ const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
 };
 
 /** A KafkaJS client whose own log lines go through the service's pino logger. */
-export function createKafka(config: KafkaConfig, logger: Logger, clientId = config.clientId): Kafka {
+/** The client needs the connection settings only; the fetch bounds go to each consumer. */
+export function createKafka(config: Omit<KafkaConfig, 'fetchMaxBytes' | 'fetchMaxBytesPerPartition'>, logger: Logger, clientId = config.clientId): Kafka {
   assertKafkaJsPatched();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   const options: KafkaJsConfig = {

@@ -2,6 +2,7 @@
  * The Kafka port's KafkaJS adapter. Everything KafkaJS-specific the core needs lives here:
  * instrumentation events mapped to membership signals, errors mapped to the port's kinds.
  */
+import type { FetchBounds } from './fetch-bounds.ts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import {
   KafkaPortError,
@@ -43,7 +44,7 @@ const wrap = async <T>(step: () => Promise<T>): Promise<T> => {
 /** Restarts of a crashed consumer in a row (no fetch in between) before the crash is final. */
 const MAX_RESTARTS = 8;
 
-export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWaitTimeInMs?: number } = {}): ConsumerPort {
+export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWaitTimeInMs?: number; fetch?: FetchBounds } = {}): ConsumerPort {
   let consumer: Consumer | undefined;
   let assigned: TopicPartition[] = [];
   let pausedAll = false;
@@ -53,7 +54,7 @@ export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWai
 
   /** One KafkaJS consumer at a time: a crashed one is disconnected before the next starts. */
   const launch = async (topics: Array<string | RegExp>, listener: ConsumerListener): Promise<void> => {
-    const current = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs);
+    const current = pipelineConsumer(kafka, groupId, options.maxWaitTimeInMs, options.fetch);
     consumer = current;
     const { events } = current;
     current.on(events.REBALANCING, () => listener.onMembershipInDoubt('rebalancing'));

@@ -1,3 +1,4 @@
+import type { FetchBounds } from './fetch-bounds.ts';
 import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
 import type { OutgoingRecord } from './port.ts';
 
@@ -28,9 +29,10 @@ export async function connectTransactionalProducer(kafka: Kafka, transactionalId
  * short session so a crashed instance's partitions move on in seconds, short fetch waits so
  * a resumed partition is fetched promptly.
  */
-export function pipelineConsumer(kafka: Kafka, groupId: string, maxWaitTimeInMs = 100): Consumer {
+export function pipelineConsumer(kafka: Kafka, groupId: string, maxWaitTimeInMs = 100, fetch?: FetchBounds): Consumer {
   return kafka.consumer({
     groupId,
+    ...fetch,
     sessionTimeout: 10_000,
     rebalanceTimeout: 20_000,
     heartbeatInterval: 1_000,
