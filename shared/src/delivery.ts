@@ -23,6 +23,11 @@ export interface Delivery {
   eventTime: number;
   contentType: string;
   traceparent?: string;
+  /**
+   * Epoch ms of the `subscriptions enable` that replayed this delivery: a deliverer whose view
+   * still shows the disable from before it delivers anyway (the replay proves the enable).
+   */
+  enabledAt?: number;
   payload: Buffer;
 }
 
@@ -43,6 +48,7 @@ export function deliveryHeaders(delivery: Delivery): Record<string, string> {
   if (delivery.notBefore !== undefined) headers[H.notBefore] = String(delivery.notBefore);
   if (delivery.rung !== undefined) headers[H.rung] = String(delivery.rung);
   if (delivery.traceparent !== undefined) headers[H.traceparent] = delivery.traceparent;
+  if (delivery.enabledAt !== undefined) headers[H.enabledAt] = String(delivery.enabledAt);
   return headers;
 }
 
@@ -77,6 +83,8 @@ export function parseDelivery(headers: IHeaders | undefined, value: Buffer | nul
   if (notBefore !== undefined) delivery.notBefore = notBefore;
   const rung = number(H.rung);
   if (rung !== undefined) delivery.rung = rung;
+  const enabledAt = number(H.enabledAt);
+  if (enabledAt !== undefined) delivery.enabledAt = enabledAt;
   const traceparent = get(H.traceparent);
   if (traceparent !== undefined) delivery.traceparent = traceparent;
   return delivery;

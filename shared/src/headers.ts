@@ -15,6 +15,8 @@ export const H = {
   eventTime: 'hookrail-event-time',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  /** Set on deliveries `subscriptions enable --replay-since` sends back: when it enabled the subscription. */
+  enabledAt: 'hookrail-enabled-at',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

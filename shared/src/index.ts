@@ -17,6 +17,7 @@ export * from './topics/record-size.ts';
 export * from './delivery-id.ts';
 export * from './subscriptions/match.ts';
 export * from './subscriptions/flag.ts';
+export * from './subscriptions/disable.ts';
 export * from './subscriptions/registry.ts';
 export * from './kafka/retry-transient.ts';
 export * from './subscriptions/subscription.ts';

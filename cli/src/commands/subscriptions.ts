@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import {
-  createLogger,
-  createSubscriptionRegistry,
   deleteSubscriptions,
   parseSubscriptionsYaml,
   publishSubscriptions,
@@ -12,22 +10,9 @@ import { connectedContext, type CliContext, type GlobalOptions } from '../contex
 import { CLI_EXIT, CliError } from '../errors.ts';
 import { examples } from '../help.ts';
 import { printJson, table } from '../output.ts';
+import { readRegistry } from '../registry.ts';
 import { refusedBecause } from '../url-policy.ts';
-
-async function readRegistry(context: CliContext) {
-  const registry = createSubscriptionRegistry({
-    kafka: context.kafka,
-    topic: context.topics.subscriptions,
-    // Silent: problems are part of what the commands print, and --json output must stay JSON.
-    logger: createLogger('cli', 'silent'),
-    owner: 'cli',
-  });
-  await registry.start();
-  const all = registry.all();
-  const problems = registry.problems();
-  await registry.stop();
-  return Object.assign(all, { problems });
-}
+import { disabledNote, subscriptionSwitchCommands } from './subscription-switch.ts';
 
 function readFile(file: string): string {
   try {
@@ -103,8 +88,8 @@ export function subscriptionsCommand(program: Command): void {
       if (options.json) return printJson([...redacted, ...unreadable]);
       const rows = table(['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag / problem']);
       for (const s of redacted) {
-        const note = [s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
-        rows.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
+        const note = [disabledNote(s), s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
+        rows.push([s.id, s.tier, s.enabled && !s.disabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
       }
       for (const { id, problem } of unreadable) rows.push([id, '', '', '', '', '', problem]);
       console.log(rows.toString());
@@ -123,4 +108,6 @@ export function subscriptionsCommand(program: Command): void {
       await deleteSubscriptions(producer, context.topics.subscriptions, ids).finally(() => producer.disconnect());
       console.log(`deleted ${ids.join(', ')}`);
     });
+
+  subscriptionSwitchCommands(program, subscriptions);
 }

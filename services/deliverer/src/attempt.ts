@@ -11,6 +11,7 @@ import {
 } from '@hookrail/shared';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult } from './policy/classify.ts';
+import { isParked, parkedDetail } from './policy/parked.ts';
 import { decideRetry } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
@@ -109,6 +110,7 @@ export async function attemptDelivery(
       : noAttempt('subscription-missing', `subscription ${delivery.subscriptionId} does not exist (deleted after routing?)`);
   }
   if (!subscription.enabled) return noAttempt('subscription-disabled', `subscription ${delivery.subscriptionId} is disabled`);
+  if (isParked(subscription, delivery)) return noAttempt('subscription-disabled', parkedDetail(subscription));
 
   const timestampSeconds = Math.floor(attemptedAt / 1_000);
   const signed = signAttempt({ deliveryId: delivery.deliveryId, timestampSeconds, body: delivery.payload, secrets: subscription.secrets });

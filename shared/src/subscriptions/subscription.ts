@@ -41,6 +41,10 @@ export const subscriptionSchema = z.strictObject({
   ordered: boolean.default(false),
   /** Set by the deliverer when the receiver answered 410 Gone: an operator should disable it. */
   flagged: z.strictObject({ reason: z.string(), at: z.string() }).optional(),
+  /** Set by the registry from the `disabled:<id>` record (disable.ts): deliveries are dead-lettered without a request. */
+  disabled: z.strictObject({ reason: z.string(), at: z.string(), by: z.string() }).optional(),
+  /** Set by the registry: when `hookrail subscriptions enable` last turned it back on (ISO 8601). */
+  enabledAt: z.string().optional(),
 });
 
 export type Subscription = z.infer<typeof subscriptionSchema>;

@@ -93,4 +93,23 @@ describe('alert rules from the tier SLOs', () => {
     assert.equal(out.some((e) => e.kind === 'burnSlow'), false);
     assert.equal(out.find((e) => e.kind === 'dlqInflow')!.severity, 'critical');
   });
+
+  it('an auto-disabled subscription fires one critical alert naming it, its share of the tier and how to enable it', () => {
+    const subs = [{ id: 'crm', attempts: 30, delivered: 0, deadLettered: 30 }, { id: 'erp', attempts: 90, delivered: 90, deadLettered: 0 }];
+    const disabled = { id: 'crm', tier: 3 as const, reason: 'every attempt failed since 2026-01-01T00:00:00.000Z', at: '2026-01-02T00:00:00.000Z' };
+    const out = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 3: { counts: () => ({ attempts: 120, delivered: 90, deadLettered: 30 }), subs } }, { autoDisabled: [disabled] }));
+    const fired = out.filter((e) => e.kind === 'autoDisabled');
+    assert.equal(fired.length, 1);
+    const alert = fired[0]!;
+    assert.deepEqual(alert.fingerprintLabels, { alertname: 'HookrailSubscriptionAutoDisabled', hookrail_tier: '3', prefix: 'hr', hookrail_subscription_id: 'crm' });
+    assert.equal(alert.severity, 'critical');
+    assert.equal(alert.forMs, 0);
+    assert.ok(alert.value! >= alert.threshold);
+    assert.equal(alert.share(), 0.25);
+    assert.deepEqual(alert.subscriptions(), ['crm']);
+    assert.match(alert.description, /"hookrail subscriptions enable crm --replay-since 2026-01-02T00:00:00\.000Z"/);
+    const none = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [] }));
+    assert.equal(none.filter((e) => e.kind === 'autoDisabled').length, 0, 'enabled again: the rule instance is gone, so the engine resolves it');
+    assert.equal(evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [disabled] })).find((e) => e.kind === 'autoDisabled')!.share(), 1, 'a tier without traffic: all of it');
+  });
 });

@@ -4,7 +4,7 @@ import { burnRate, errorRatio, multiWindowBurn } from './burn-rate.ts';
 import { GROUP_STATUS_CODE, type GroupStatus } from './group-status.ts';
 import { severityOf, type Severity, type SeverityFacts } from './scoring.ts';
 
-export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus';
+export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus' | 'autoDisabled';
 
 /** Alert names, the same in the monitor and in deploy/prometheus/rules.yml. */
 export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
@@ -15,11 +15,13 @@ export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
   queueLength: 'HookrailQueueLengthHigh',
   dlqInflow: 'HookrailDeadLetterInflow',
   groupStatus: 'HookrailConsumerGroupStalled',
+  autoDisabled: 'HookrailSubscriptionAutoDisabled',
 };
 
 /** Alert label names, the same as the metrics' attributes on export (and rules.yml's). */
 export const TIER_LABEL = 'hookrail_tier';
 export const GROUP_LABEL = 'messaging_consumer_group_name';
+export const SUBSCRIPTION_LABEL = 'hookrail_subscription_id';
 
 /** What each kind of alert means for deliveries; its severity follows (scoring.ts). */
 export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
@@ -36,6 +38,8 @@ export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
   dlqInflow: { dataLossRisk: true, downtime: false, userImpact: 'low' },
   // Nobody consumes a tier (or the router): nothing is delivered.
   groupStatus: { dataLossRisk: false, downtime: true, userImpact: 'high' },
+  // A subscription was switched off: its receiver gets nothing, its deliveries are parked in the DLQ.
+  autoDisabled: { dataLossRisk: true, downtime: true, userImpact: 'high' },
 };
 
 export interface TrafficCounts {
@@ -61,6 +65,16 @@ export interface Signals {
   /** Records waiting in the tier topic and its retry topics; null before the first reading. */
   queueLength(tier: Tier): number | null;
   groups: readonly GroupSignal[];
+  /** Subscriptions the monitor's auto-disable switched off and nobody enabled since. */
+  autoDisabled?: readonly AutoDisabledSignal[];
+}
+
+export interface AutoDisabledSignal {
+  id: string;
+  tier: Tier;
+  reason: string;
+  /** ISO 8601. */
+  at: string;
 }
 
 export interface RuleEvaluation {
@@ -106,7 +120,7 @@ const pct = (value: number, digits = 2) => `${(value * 100).toFixed(digits)}%`;
  */
 export function affectedShare(
   subscriptions: ReadonlyArray<TrafficCounts & { id: string }>,
-  affected: (s: TrafficCounts) => boolean,
+  affected: (s: TrafficCounts & { id: string }) => boolean,
 ): number {
   let total = 0;
   let hit = 0;
@@ -215,6 +229,27 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         subscriptions: () => [],
       });
     }
+  }
+
+  const disabledRule = alerts.autoDisabled;
+  for (const disabled of disabledRule.enabled ? (signals.autoDisabled ?? []) : []) {
+    const shareWindowMs = scale(alerts.sloBreach.windowMs);
+    out.push({
+      ...base('autoDisabled', disabledRule),
+      fingerprintLabels: labels('autoDisabled', disabled.tier, { [SUBSCRIPTION_LABEL]: disabled.id }),
+      impactTier: disabled.tier,
+      value: 1,
+      threshold: 1,
+      resolveThreshold: 1,
+      summary: `Subscription ${disabled.id} (tier ${disabled.tier}) was auto-disabled at ${disabled.at}`,
+      description: `${disabled.reason}. Its deliveries go to the DLQ without a request; fix the receiver, then "hookrail subscriptions enable ${disabled.id} --replay-since ${disabled.at}".`,
+      // Its share of the tier's attempts (parked deliveries count); all of it when the tier had none.
+      share: () => {
+        const subscriptions = signals.subscriptions(disabled.tier, shareWindowMs);
+        return subscriptions.some((s) => s.attempts > 0) ? affectedShare(subscriptions, (s) => s.id === disabled.id) : 1;
+      },
+      subscriptions: () => [disabled.id],
+    });
   }
 
   for (const group of signals.groups) {
