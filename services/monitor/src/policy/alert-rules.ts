@@ -238,9 +238,10 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
       ...base('autoDisabled', disabledRule),
       fingerprintLabels: labels('autoDisabled', disabled.tier, { [SUBSCRIPTION_LABEL]: disabled.id }),
       impactTier: disabled.tier,
+      // Fires while it stays disabled (1 > 0); enabled, the instance is gone and the engine resolves it.
       value: 1,
-      threshold: 1,
-      resolveThreshold: 1,
+      threshold: 0,
+      resolveThreshold: 0,
       summary: `Subscription ${disabled.id} (tier ${disabled.tier}) was auto-disabled at ${disabled.at}`,
       description: `${disabled.reason}. Its deliveries go to the DLQ without a request; fix the receiver, then "hookrail subscriptions enable ${disabled.id} --replay-since ${disabled.at}".`,
       // Its share of the tier's attempts (parked deliveries count); all of it when the tier had none.
