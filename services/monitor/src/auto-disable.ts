@@ -42,7 +42,7 @@ export function createAutoDisabler(options: {
 
   const enabledAt = (subscription: Subscription | undefined) => (subscription?.enabledAt ? Date.parse(subscription.enabledAt) : Number.NEGATIVE_INFINITY);
   registry.onChange((id, subscription) => {
-    if (subscription?.disabled) pending.delete(id);
+    if (!subscription || subscription.disabled) pending.delete(id);
     const streak = streaks.get(id);
     if (!subscription || (streak && streak.since < enabledAt(subscription))) streaks.delete(id);
   });
