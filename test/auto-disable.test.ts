@@ -96,7 +96,8 @@ describe('endpoint auto-disable, then enable with replay', () => {
       if (Date.now() - failingSince > 120_000) assert.fail('crm was not auto-disabled within 120 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    console.log(`# auto-disabled after ${crmIds.length} crm deliveries; ${crmReceiver.requests.length} requests to crm so far, all 503`);
+    assert.equal(crmReceiver.delivered.size, 0, 'crm answered nothing but 503');
+    console.log(`# auto-disabled after ${crmIds.length} crm deliveries; ${crmReceiver.requests.length} requests to crm so far, none answered 2xx`);
     assert.equal(firing.labels.hookrail_subscription_id, 'crm');
     assert.equal(firing.labels.hookrail_tier, '3');
     assert.equal(firing.labels.severity, 'critical');
