@@ -25,6 +25,7 @@ describe('disable records', () => {
 
   it('decide what the registry shows: disabled with who and why, or when it was enabled; the stored fields never', () => {
     const stored = { ...sub, disabled: { reason: 'written in a file', at: 'x', by: 'yaml' }, enabledAt: 'y' };
+    assert.equal(withDisableState(sub, undefined), sub, 'no state: the same object, not a copy');
     assert.deepEqual(withDisableState(stored, undefined), sub);
     assert.deepEqual(withDisableState(stored, { disabled: true, reason: 'r', at: 't', by: 'monitor' }), { ...sub, disabled: { reason: 'r', at: 't', by: 'monitor' } });
     assert.deepEqual(withDisableState(stored, { disabled: false, at: 't2', by: 'cli' }), { ...sub, enabledAt: 't2' });
