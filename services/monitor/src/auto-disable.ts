@@ -48,8 +48,12 @@ export function createAutoDisabler(options: {
   });
 
   const disable = async (subscription: Subscription, reason: string, now: number) => {
-    producer ??= options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    if (!producer) {
+      // Connected on the first disable only: with auto-disable off or never triggered, no producer.
+      const fresh = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await fresh.connect();
+      producer = fresh;
+    }
     const at = new Date(now).toISOString();
     const { topic, message } = disableRecord(options.topic, subscription.id, { disabled: true, reason, at, by: AUTO_DISABLE_BY });
     await producer.send({ topic, acks: -1, messages: [message] });
