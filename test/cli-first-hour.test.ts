@@ -56,7 +56,7 @@ describe('hookrail, the first hour', () => {
   });
 
   it('shows an example in the --help of every command', () => {
-    const commands = [['topics', 'create'], ['topics', 'verify'], ['subscriptions', 'apply'], ['subscriptions', 'list'], ['subscriptions', 'delete'], ['secrets', 'generate'], ['send'], ['dlq', 'inspect'], ['dlq', 'replay'], []];
+    const commands = [['topics', 'create'], ['topics', 'verify'], ['subscriptions', 'apply'], ['subscriptions', 'list'], ['subscriptions', 'delete'], ['subscriptions', 'disable'], ['subscriptions', 'enable'], ['secrets', 'generate'], ['send'], ['dlq', 'inspect'], ['dlq', 'replay'], []];
     for (const command of commands) {
       const help = hookrail([...command, '--help']);
       assert.equal(help.code, 0, `${command.join(' ')} --help`);

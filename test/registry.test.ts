@@ -1,10 +1,10 @@
 // The subscription registry against the real broker: it starts right after its topic is
-// created (leaders not elected yet), merges 410 flags kept under their own keys, keeps
+// created (leaders not elected yet), merges 410 flags and disable states kept under their own keys, keeps
 // records that are not subscriptions out while naming the problem, and fails clearly when its
 // topic does not exist.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSubscriptionRegistry, deleteSubscriptions, flagRecord, publishSubscriptions } from '@hookrail/shared';
+import { createSubscriptionRegistry, deleteSubscriptions, disableRecord, flagRecord, publishSubscriptions } from '@hookrail/shared';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { testKafka, testLogger, uniquePrefix } from './support/kafka.ts';
 import { testSubscription } from './support/topics.ts';
@@ -65,6 +65,32 @@ describe('subscription registry', () => {
     await deleteSubscriptions(producer, topic, ['shop']);
     await publishSubscriptions(producer, topic, [original]);
     assert.equal((await read(topic)).get('shop')?.flagged, undefined, 'a deleted subscription\'s flag goes with it');
+  });
+
+  it('merges the newest disable state into the subscription, never replacing it, and drops it with the subscription', async () => {
+    const topic = await newTopic();
+    const original = testSubscription({ id: 'crm', url: 'https://crm.example.com/hook' });
+    await publishSubscriptions(producer, topic, [original]);
+    const disabled = { disabled: true as const, reason: 'every attempt failed', at: '2026-01-01T00:00:00.000Z', by: 'monitor' };
+    await producer.send({ topic, acks: -1, messages: [disableRecord(topic, 'crm', disabled).message] });
+    const moved = { ...original, url: 'https://crm2.example.com/hook' };
+    await publishSubscriptions(producer, topic, [moved]);
+
+    const registry = await read(topic);
+    assert.equal(registry.get('crm')?.url, moved.url, 'the newer subscription revision stands');
+    assert.deepEqual(registry.get('crm')?.disabled, { reason: 'every attempt failed', at: '2026-01-01T00:00:00.000Z', by: 'monitor' });
+    assert.equal(registry.all().length, 1, 'the disable record is not a subscription');
+    assert.deepEqual(registry.problems(), []);
+
+    await producer.send({ topic, acks: -1, messages: [disableRecord(topic, 'crm', { disabled: false, at: '2026-01-01T01:00:00.000Z', by: 'cli' }).message] });
+    const enabled = (await read(topic)).get('crm');
+    assert.equal(enabled?.disabled, undefined);
+    assert.equal(enabled?.enabledAt, '2026-01-01T01:00:00.000Z');
+
+    await producer.send({ topic, acks: -1, messages: [disableRecord(topic, 'crm', disabled).message] });
+    await deleteSubscriptions(producer, topic, ['crm']);
+    await publishSubscriptions(producer, topic, [original]);
+    assert.equal((await read(topic)).get('crm')?.disabled, undefined, "a deleted subscription's disable state goes with it");
   });
 
   it('keeps a record that is not a subscription out, and names what is wrong with it', async () => {

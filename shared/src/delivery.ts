@@ -25,6 +25,11 @@ export interface Delivery {
   traceparent?: string;
   /** Ordered subscriptions: the event's ordering key, set by the router. */
   orderKey?: string;
+  /**
+   * Epoch ms of the `subscriptions enable` that replayed this delivery: a deliverer whose view
+   * still shows the disable from before it delivers anyway (the replay proves the enable).
+   */
+  enabledAt?: number;
   payload: Buffer;
 }
 
@@ -46,6 +51,7 @@ export function deliveryHeaders(delivery: Delivery): Record<string, string> {
   if (delivery.rung !== undefined) headers[H.rung] = String(delivery.rung);
   if (delivery.traceparent !== undefined) headers[H.traceparent] = delivery.traceparent;
   if (delivery.orderKey !== undefined) headers[H.orderKey] = delivery.orderKey;
+  if (delivery.enabledAt !== undefined) headers[H.enabledAt] = String(delivery.enabledAt);
   return headers;
 }
 
@@ -80,6 +86,8 @@ export function parseDelivery(headers: IHeaders | undefined, value: Buffer | nul
   if (notBefore !== undefined) delivery.notBefore = notBefore;
   const rung = number(H.rung);
   if (rung !== undefined) delivery.rung = rung;
+  const enabledAt = number(H.enabledAt);
+  if (enabledAt !== undefined) delivery.enabledAt = enabledAt;
   const traceparent = get(H.traceparent);
   if (traceparent !== undefined) delivery.traceparent = traceparent;
   const orderKey = get(H.orderKey);

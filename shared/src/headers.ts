@@ -19,6 +19,8 @@ export const H = {
   orderKey: 'hookrail-order-key',
   /** On a delivery `hookrail dlq replay` sent back: the dead letter it came from. */
   replayOf: 'hookrail-replay-of',
+  /** Set on deliveries `subscriptions enable --replay-since` sends back: when it enabled the subscription. */
+  enabledAt: 'hookrail-enabled-at',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

@@ -19,6 +19,7 @@ export * from './delivery-id.ts';
 export * from './subscriptions/match.ts';
 export * from './subscriptions/match-index.ts';
 export * from './subscriptions/flag.ts';
+export * from './subscriptions/disable.ts';
 export * from './subscriptions/registry.ts';
 export * from './kafka/retry-transient.ts';
 export * from './subscriptions/subscription.ts';

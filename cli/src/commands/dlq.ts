@@ -22,7 +22,7 @@ function withFilters(command: Command): Command {
     .option('--delivery-id <id>', 'only these deliveries (repeatable, or comma-separated)', collect);
 }
 
-async function readDeadLetters(context: CliContext): Promise<{ letters: DeadLetter[]; marks: Map<string, ReplayMark> }> {
+export async function readDeadLetters(context: CliContext): Promise<{ letters: DeadLetter[]; marks: Map<string, ReplayMark> }> {
   const letters: DeadLetter[] = [];
   await readWholeTopic(context.kafka, context.topics.dlq, (partition, message) => letters.push(deadLetterOf(partition, message)));
   letters.sort((a, b) => a.at - b.at || a.partition - b.partition || Number(a.offset) - Number(b.offset));

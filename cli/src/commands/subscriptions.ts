@@ -8,11 +8,12 @@ import {
 import type { Command } from 'commander';
 import { connectedContext, type CliContext, type GlobalOptions } from '../context.ts';
 import { backfillCommand } from './backfill.ts';
-import { readRegistry } from '../registry.ts';
 import { CLI_EXIT, CliError } from '../errors.ts';
 import { examples } from '../help.ts';
 import { printJson, table } from '../output.ts';
+import { readRegistry } from '../registry.ts';
 import { refusedBecause } from '../url-policy.ts';
+import { disabledNote, subscriptionSwitchCommands } from './subscription-switch.ts';
 
 function readFile(file: string): string {
   try {
@@ -88,8 +89,8 @@ export function subscriptionsCommand(program: Command): void {
       if (options.json) return printJson([...redacted, ...unreadable]);
       const rows = table(['id', 'tier', 'enabled', 'source → destination', 'url', 'event types', 'flag / problem']);
       for (const s of redacted) {
-        const note = [s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
-        rows.push([s.id, s.tier, s.enabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
+        const note = [disabledNote(s), s.flagged ? `flagged ${s.flagged.at}: ${s.flagged.reason}` : '', s.problem ?? ''].filter(Boolean).join('\n');
+        rows.push([s.id, s.tier, s.enabled && !s.disabled ? 'yes' : 'no', `${s.source} → ${s.destination}`, s.url, s.eventTypes.join(', '), note]);
       }
       for (const { id, problem } of unreadable) rows.push([id, '', '', '', '', '', problem]);
       console.log(rows.toString());
@@ -110,4 +111,6 @@ export function subscriptionsCommand(program: Command): void {
       await deleteSubscriptions(producer, context.topics.subscriptions, ids).finally(() => producer.disconnect());
       console.log(`deleted ${ids.join(', ')}`);
     });
+
+  subscriptionSwitchCommands(program, subscriptions);
 }

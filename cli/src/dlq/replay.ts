@@ -34,7 +34,12 @@ export async function sendBack(
   context: CliContext,
   letters: readonly DeadLetter[],
   marks: ReadonlyMap<string, ReplayMark>,
-  options: { perSecond: number; onProgress: (done: number) => void },
+  options: {
+    perSecond: number;
+    onProgress: (done: number) => void;
+    /** `subscriptions enable --replay-since`: the enable's time, carried by each delivery (policy/parked.ts). */
+    enabledAt?: number;
+  },
 ): Promise<number> {
   if (letters.length === 0) return 0;
   const { kafka, topics, config } = context;
@@ -58,6 +63,7 @@ export async function sendBack(
         delete fresh.firstAttemptAt;
         delete fresh.notBefore;
         delete fresh.rung;
+        if (options.enabledAt !== undefined) fresh.enabledAt = options.enabledAt;
         const tierTopic = topics.tier(delivery.tier);
         const headers = { ...deliveryHeaders(fresh), [REPLAY_OF_HEADER]: `${topics.dlq}/${letter.key}` };
         out.push({ topic: tierTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers } });

@@ -81,6 +81,10 @@ export const alertsSchema = z
     breakerOpen: z
       .strictObject({ ...ruleBase({ forMs: 60_000, keepFiringForMs: 120_000 }) })
       .prefault({}),
+    /** Fires while a subscription stays auto-disabled (autoDisable below); resolves when it is enabled. */
+    autoDisabled: z
+      .strictObject({ ...ruleBase({ forMs: 0, keepFiringForMs: 0 }) })
+      .prefault({}),
     sinks: z
       .strictObject({
         log: boolean.default(true),
@@ -99,6 +103,19 @@ export const alertsSchema = z
           .prefault({}),
       })
       .prefault({}),
+  })
+  .prefault({});
+
+/**
+ * Endpoint auto-disable (policy/auto-disable.ts): off unless a tier has a window. Not scaled
+ * by alerts.timeScale: a test sets a short window itself.
+ */
+export const autoDisableSchema = z
+  .strictObject({
+    /** Per tier: disable a subscription after this long of continuous failure; 0 (the default) is off. */
+    afterMs: z.strictObject({ 1: durationMs.default(0), 2: durationMs.default(0), 3: durationMs.default(0) }).prefault({}),
+    /** Failed attempts the window must hold at least. */
+    minFailures: integer(1, 100_000).default(10),
   })
   .prefault({});
 
@@ -140,6 +157,7 @@ export const monitorConfigSchema = baseConfigSchema.extend({
         .prefault({}),
       alerts: alertsSchema,
       scoring: scoringSchema,
+      autoDisable: autoDisableSchema,
     })
     .prefault({}),
 });
@@ -159,4 +177,8 @@ export const monitorEnv: Record<string, string> = {
   HOOKRAIL_ALERTS_TOPIC: 'monitor.alerts.sinks.topic',
   HOOKRAIL_ALERTS_WEBHOOK_URL: 'monitor.alerts.sinks.webhook.url',
   HOOKRAIL_ALERTS_WEBHOOK_FORMAT: 'monitor.alerts.sinks.webhook.format',
+  HOOKRAIL_AUTO_DISABLE_TIER1: 'monitor.autoDisable.afterMs.1',
+  HOOKRAIL_AUTO_DISABLE_TIER2: 'monitor.autoDisable.afterMs.2',
+  HOOKRAIL_AUTO_DISABLE_TIER3: 'monitor.autoDisable.afterMs.3',
+  HOOKRAIL_AUTO_DISABLE_MIN_FAILURES: 'monitor.autoDisable.minFailures',
 };

@@ -18,6 +18,8 @@ export interface MetricSources {
   alerts(): readonly ActiveAlert[];
   /** Host of a subscription's URL (`server.address`), when the registry knows it. */
   serverAddress(subscriptionId: string): string | undefined;
+  /** Disabled subscriptions (auto-disable or `subscriptions disable`) and who disabled them. */
+  disabled?(): ReadonlyArray<{ id: string; tier: Tier; by: string }>;
 }
 
 export interface MonitorMetrics {
@@ -46,6 +48,7 @@ export const ATTR = {
   topicKind: 'hookrail.topic.kind',
   groupStatus: 'hookrail.consumer.group.status',
   window: 'hookrail.window',
+  disabledBy: 'hookrail.disabled.by',
 } as const;
 
 /**
@@ -175,6 +178,12 @@ export function createMonitorMetrics(meter: Meter, sources: MetricSources): Moni
           ...(a.labels[GROUP_LABEL] ? { [ATTR.group]: a.labels[GROUP_LABEL] } : {}),
         });
       }
+    });
+
+  meter
+    .createObservableGauge('hookrail.subscription.disabled', { description: 'Disabled subscriptions: 1 each, by who disabled it (monitor: auto-disable; cli: an operator)', unit: '1' })
+    .addCallback((result) => {
+      for (const d of sources.disabled?.() ?? []) result.observe(1, { [ATTR.tier]: String(d.tier), [ATTR.subscription]: d.id, [ATTR.disabledBy]: d.by });
     });
 
   const known = new Set<string>();

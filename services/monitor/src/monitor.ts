@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createSubscriptionRegistry, fetchBounds, readToEnd, TIERS, type RunningService, type ServiceContext, type Tier } from '@hookrail/shared';
 import { AlertEngine, type AlertRecord } from './alerts/engine.ts';
 import { logSink, notifyAll, topicSink, webhookSink, type AlertSink } from './alerts/sinks.ts';
+import { createAutoDisabler } from './auto-disable.ts';
 import { startAttemptsConsumer } from './attempts-consumer.ts';
 import type { MonitorConfig } from './config.ts';
 import { DeliveryStats, emptySummary } from './delivery-stats.ts';
@@ -112,10 +113,12 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     },
     alerts: () => engine.active(),
     serverAddress,
+    disabled: () => registry.all().flatMap((s) => (s.disabled ? [{ id: s.id, tier: s.tier, by: s.disabled.by }] : [])),
   });
   registry.onChange((_id, subscription) => {
     if (subscription) metrics.knowSubscription(subscription.tier, subscription.id);
   });
+  const autoDisabler = createAutoDisabler({ kafka, registry, topic: topics.subscriptions, settings: settings.autoDisable, logger });
   await registry.start();
   for (const subscription of registry.all()) metrics.knowSubscription(subscription.tier, subscription.id);
 
@@ -223,11 +226,13 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
     kafka,
     topic: topics.attempts,
     groupId: `${prefix}-monitor`,
-    replayMs: windows.tierSpanMs,
+    // Auto-disable's streaks need its longest window back after a restart.
+    replayMs: Math.max(windows.tierSpanMs, ...Object.values(settings.autoDisable.afterMs)),
     logger,
     fetch: fetchBounds(config.kafka),
     onEntry: (entry, replay) => {
       stats.add(entry, Date.now());
+      autoDisabler.record(entry);
       open.record(entry.deliveryId, entry.subscriptionId, entry.outcome);
       breakers.record(entry);
       if (replay) metrics.knowSubscription(entry.tier, entry.subscriptionId);
@@ -247,10 +252,12 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       .filter((g) => g.role === 'router' || g.role === 'deliverer')
       .map((g) => ({ group: g.group, tier: g.tier ?? 'all', status: g.status, lagSeconds: g.deliveryLagSeconds })),
     destinations: (tier) => breakers.notClosed(tier, now),
+    autoDisabled: autoDisabler.disabled(),
   });
   const lastSent = new Map<string, number>();
   const evaluate = async () => {
     const now = Date.now();
+    await autoDisabler.evaluate(now);
     const changes = engine.evaluate(evaluateRules({ alerts: settings.alerts, tiers: config.tiers, prefix }, signals(now)), now);
     await notifyAll(sinks, changes, logger);
     for (const change of changes) lastSent.set(change.fingerprint, now);
@@ -296,7 +303,8 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
   const subscriptionRows = (now: number): SubscriptionStatus[] => {
     const seen = new Map(stats.subscriptions(undefined, now, windows.statusWindowMs).map((s) => [s.id, s]));
     for (const s of registry.all()) if (!seen.has(s.id)) seen.set(s.id, { id: s.id, tier: s.tier, ...emptySummary() });
-    return [...seen.values()].map((s) => ({ ...s, inFlight: open.of(s.id) })).sort((a, b) => a.tier - b.tier || a.id.localeCompare(b.id));
+    const disabledOf = (id: string) => registry.get(id)?.disabled;
+    return [...seen.values()].map((s) => ({ ...s, inFlight: open.of(s.id), ...(disabledOf(s.id) ? { disabled: disabledOf(s.id) } : {}) })).sort((a, b) => a.tier - b.tier || a.id.localeCompare(b.id));
   };
   const statusNow = (): StatusReport => {
     const now = Date.now();
@@ -341,6 +349,7 @@ export async function startMonitor(context: ServiceContext<MonitorConfig>): Prom
       await stopEvaluating();
       await stopPolling();
       await attempts.stop();
+      await autoDisabler.stop();
       await producer?.disconnect();
       await admin.disconnect();
       await registry.stop();

@@ -91,6 +91,20 @@ export const RUNBOOKS: readonly Runbook[] = [
       'hookrail dlq replay --subscription ID',
     ],
   },
+  {
+    kind: 'autoDisabled',
+    means: 'The monitor switched a subscription off: its receiver failed every attempt for the tier\'s auto-disable window (monitor.autoDisable). Its deliveries are still routed but go straight to the DLQ (`subscription-disabled`) without a request, so nothing is lost while it is off; they are lost only if nobody replays them before the DLQ\'s retention ends.',
+    check: [
+      'Why it failed: the status page (the subscription row says when and why it was disabled), and the last attempts\' status codes in the DLQ.',
+      'With the receiver\'s owners: is it back (a health check, one request by hand)? Was the URL or secret changed (then fix the subscription and apply it)?',
+      'Once it answers 2xx: enable it and replay what was parked since it was disabled (the alert\'s description has the time). The alert resolves when it is enabled.',
+    ],
+    commands: [
+      'hookrail subscriptions list',
+      'hookrail dlq inspect --subscription ID --error subscription-disabled',
+      'hookrail subscriptions enable ID --replay-since 2026-01-31T12:00:00Z',
+    ],
+  },
 ];
 
 /** The anchor of an alert's runbook section (GitHub's heading anchor for `## AlertName`). */

@@ -20,7 +20,10 @@ describe('status document and page', () => {
     slo: { 1: 0.999, 2: 0.999, 3: 0.99 },
     tier: (tier) => (tier === 1 ? summary : { ...summary, attempts: 0, delivered: 0, failed: 0, successRate: null }),
     failures: () => [{ kind: '500', count: 5 }],
-    subscriptions: [{ id: 'orders', tier: 1, ...summary, inFlight: 3 }],
+    subscriptions: [
+      { id: 'orders', tier: 1, ...summary, inFlight: 3 },
+      { id: 'crm', tier: 3, ...summary, inFlight: 0, disabled: { reason: 'every attempt failed <since> 23:00', at: '2026-01-01T00:02:00Z', by: 'monitor' } },
+    ],
     destinations: [
       { destination: 'https://shop.example', breaker: 'open', inFlightLimit: 2, lastSeenAt: '2026-01-01T00:11:00Z', openedAt: '2026-01-01T00:10:00Z', tiers: [1], subscriptions: ['orders'] },
     ],
@@ -65,6 +68,7 @@ describe('status document and page', () => {
     assert.match(html, /<a class="runbook" href="https:\/\/ops\.example\/runbooks\.html#hookrailerrorbudgetburnfast">/);
     assert.match(html, />12 min ago<\/time>/);
     assert.match(html, /<tr data-subscription="orders"><td>orders<\/td><td>1<\/td><td class="success-rate">50\.00 %<\/td><td>10<\/td><td class="p95">200 ms<\/td><td class="in-flight">3<\/td><td class="retries">4<\/td><td class="dlq">1<\/td><\/tr>/);
+    assert.match(html, /<tr data-subscription="crm" class="disabled"><td>crm<div class="disabled-note">disabled by monitor <time[^>]*>10 min ago<\/time>: every attempt failed &lt;since&gt; 23:00<\/div><\/td><td>3<\/td>/);
     assert.match(html, /aria-label="tier 1 success rate"[^>]*data-points="3"/);
     assert.match(html, /window 18 s \(1h scaled ×0\.005\)/);
   });

@@ -86,7 +86,7 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
   const subscriptionRows = status.subscriptions
     .map(
       (s) => `
-      <tr data-subscription="${escape(s.id)}"><td>${escape(s.id)}</td><td>${s.tier}</td><td class="success-rate">${percent(s.successRate)}</td><td>${s.attempts}</td><td class="p95">${seconds(s.attemptLatency.p95)}</td><td class="in-flight">${s.inFlight}</td><td class="retries">${s.retryAttempts}</td><td class="dlq">${s.deadLettered}</td></tr>`,
+      <tr data-subscription="${escape(s.id)}"${s.disabled ? ' class="disabled"' : ''}><td>${escape(s.id)}${s.disabled ? `<div class="disabled-note">disabled by ${escape(s.disabled.by)} ${since(s.disabled.at, now)}: ${escape(s.disabled.reason)}</div>` : ''}</td><td>${s.tier}</td><td class="success-rate">${percent(s.successRate)}</td><td>${s.attempts}</td><td class="p95">${seconds(s.attemptLatency.p95)}</td><td class="in-flight">${s.inFlight}</td><td class="retries">${s.retryAttempts}</td><td class="dlq">${s.deadLettered}</td></tr>`,
     )
     .join('');
   const destinationRows = (status.destinations ?? [])
@@ -125,6 +125,7 @@ export function renderStatusPage(status: StatusReport, refreshSeconds = 10): str
   tr.alert.firing td.priority { font-weight: 700; color: #c62828; }
   .status.STALLED, .status.STOPPED { color: #c62828; font-weight: 700; } .status.WARNING { color: #d99a00; }
   .breaker.open { color: #c62828; font-weight: 700; } .breaker.half-open { color: #d99a00; }
+  tr.disabled td { color: #6b7280; } .disabled-note { color: #c62828; font-size: 12px; }
   section.block { margin-top: 1.5rem; }
   .history { display: grid; grid-template-columns: 1fr; gap: .2rem; margin-top: .6rem; }
   .history div { display: flex; justify-content: space-between; align-items: center; color: #5b6275; font-size: .8rem; }

@@ -58,6 +58,8 @@ export interface TierSample {
 export interface SubscriptionStatus extends SubscriptionSummary {
   /** Deliveries attempted and not ended yet (waiting on the retry ladder). */
   inFlight: number;
+  /** Set while the subscription is disabled (by the monitor's auto-disable or an operator): who, when, why. */
+  disabled?: { reason: string; at: string; by: string };
 }
 
 /** The monitor's /status document; also what `hookrail report` compares as a snapshot. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { retryTransient, type RetryTransientOptions } from '../kafka/retry-transient.ts';
 import type { Logger } from '../logging.ts';
+import { disabledId, disableKey, parseDisableState, withDisableState, type DisableState } from './disable.ts';
 import { flaggedId, flagKey, parseFlag, type SubscriptionFlag } from './flag.ts';
 import { parseStoredSubscription, SubscriptionError, type Subscription } from './subscription.ts';
 
@@ -43,6 +44,7 @@ export function createSubscriptionRegistry(options: {
   const { kafka, topic, logger } = options;
   const subscriptions = new Map<string, Subscription>();
   const flags = new Map<string, SubscriptionFlag>();
+  const states = new Map<string, DisableState>();
   const problems = new Map<string, string>();
   const listeners: Array<(id: string, subscription: Subscription | undefined) => void> = [];
   // Every reader must see the whole topic, so each gets a group of its own and never commits.
@@ -56,7 +58,8 @@ export function createSubscriptionRegistry(options: {
   const view = (id: string): Subscription | undefined => {
     const subscription = subscriptions.get(id);
     const flag = flags.get(id);
-    return subscription && flag ? { ...subscription, flagged: flag } : subscription;
+    if (!subscription) return undefined;
+    return withDisableState(flag ? { ...subscription, flagged: flag } : subscription, states.get(id));
   };
   const changed = (id: string) => {
     const subscription = view(id);
@@ -71,9 +74,19 @@ export function createSubscriptionRegistry(options: {
     changed(id);
   };
 
+  const applyState = (id: string, value: Buffer | null) => {
+    const state = value === null ? undefined : parseDisableState(value);
+    if (value !== null && !state) logger.error({ topic, key: disableKey(id) }, 'ignoring a disable record that is not {disabled, at, by}');
+    if (state) states.set(id, state);
+    else states.delete(id);
+    changed(id);
+  };
+
   const apply = (key: string, value: Buffer | null) => {
     const flagged = flaggedId(key);
     if (flagged !== undefined) return applyFlag(flagged, value);
+    const switched = disabledId(key);
+    if (switched !== undefined) return applyState(switched, value);
     problems.delete(key);
     if (value === null) {
       subscriptions.delete(key);
@@ -212,10 +225,10 @@ export async function publishSubscriptions(
   });
 }
 
-/** Deletes subscriptions: a tombstone per id, and one for its flag. */
+/** Deletes subscriptions: a tombstone per id, and one for its flag and its disable state. */
 export async function deleteSubscriptions(producer: Producer, topic: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  // The subscription's flag goes with it: a subscription created again later starts unflagged.
-  const keys = ids.flatMap((id) => [id, flagKey(id)]);
+  // The subscription's flag and disable state go with it: created again later, it starts afresh.
+  const keys = ids.flatMap((id) => [id, flagKey(id), disableKey(id)]);
   await producer.send({ topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
 }

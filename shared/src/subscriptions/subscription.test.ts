@@ -129,4 +129,14 @@ describe('subscriptions', () => {
     assert.equal(subscription.maxInFlight, 1);
     assert.equal(subscription.ordered, undefined);
   });
+
+  it('refuses the fields the registry sets from disable records, saying what to use instead', () => {
+    const problems = problemsOf(
+      `subscriptions:\n  - id: crm\n    source: s\n    destination: d\n    url: https://x.example.com\n    eventTypes: ["*"]\n    tier: 3\n    secrets: ["${SECRET}"]\n    disabled: { reason: r, at: t, by: me }\n    enabledAt: t\n`,
+    );
+    assert.deepEqual(problems, [
+      'subscriptions[0] (crm).disabled: set by the registry, not in a file ("hookrail subscriptions disable|enable crm"; enabled: false stops routing instead)',
+      'subscriptions[0] (crm).enabledAt: set by the registry, not in a file ("hookrail subscriptions disable|enable crm"; enabled: false stops routing instead)',
+    ]);
+  });
 });

@@ -45,6 +45,10 @@ export const subscriptionSchema = z.strictObject({
   ordered: z.preprocess((value) => (value === false ? undefined : value), orderedSchema.optional()),
   /** Set by the deliverer when the receiver answered 410 Gone: an operator should disable it. */
   flagged: z.strictObject({ reason: z.string(), at: z.string() }).optional(),
+  /** Set by the registry from the `disabled:<id>` record (disable.ts): deliveries are dead-lettered without a request. */
+  disabled: z.strictObject({ reason: z.string(), at: z.string(), by: z.string() }).optional(),
+  /** Set by the registry: when `hookrail subscriptions enable` last turned it back on (ISO 8601). */
+  enabledAt: z.string().optional(),
 });
 
 export type Subscription = z.infer<typeof subscriptionSchema>;
@@ -108,6 +112,9 @@ function parseWith(schema: z.ZodType<Subscription, unknown>, value: unknown, whe
   );
 }
 
+/** Fields the registry sets from a subscription's `disabled:<id>` record (disable.ts): never from a file. */
+const REGISTRY_ONLY_FIELDS = ['disabled', 'enabledAt'] as const;
+
 /**
  * Parses a subscriptions file: `subscriptions: [ … ]` (or a bare list). Every problem of
  * every entry is reported at once, and duplicate ids are an error.
@@ -131,6 +138,11 @@ export function parseSubscriptionsYaml(text: string, fileName = 'subscriptions f
   list.forEach((entry, index) => {
     const id = (entry as { id?: unknown } | null)?.id;
     const where = `subscriptions[${index}]${typeof id === 'string' ? ` (${id})` : ''}`;
+    for (const field of REGISTRY_ONLY_FIELDS) {
+      if (typeof entry === 'object' && entry !== null && field in entry) {
+        problems.push(`${where}.${field}: set by the registry, not in a file ("hookrail subscriptions disable|enable ${typeof id === 'string' ? id : 'ID'}"; enabled: false stops routing instead)`);
+      }
+    }
     try {
       const subscription = parseSubscription(entry, where);
       if (seen.has(subscription.id)) problems.push(`${where}.id: duplicate id "${subscription.id}"`);

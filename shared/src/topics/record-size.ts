@@ -50,6 +50,7 @@ export const HEADER_VALUE_BOUNDS: Readonly<Record<string, number>> = {
   [H.contentType]: 256,
   [H.traceparent]: 55, // W3C trace context version 00
   [H.orderKey]: MAX_ORDER_KEY_BYTES, // longer keys are replaced by a digest
+  [H.enabledAt]: DIGITS_EPOCH_MS,
   [H.error]: 32,
   [H.status]: 3,
   [H.errorDetail]: MAX_DETAIL_BYTES,

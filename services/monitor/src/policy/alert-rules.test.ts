@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tier } from '@hookrail/shared';
+import { AlertEngine } from '../alerts/engine.ts';
 import { alertsSchema } from '../config.ts';
 import { affectedShare, evaluateRules, formatDuration, type Signals, type TrafficCounts } from './alert-rules.ts';
 
@@ -92,5 +93,35 @@ describe('alert rules from the tier SLOs', () => {
     const out = evaluateRules({ alerts: custom, tiers, prefix: 'hr' }, signals({}));
     assert.equal(out.some((e) => e.kind === 'burnSlow'), false);
     assert.equal(out.find((e) => e.kind === 'dlqInflow')!.severity, 'critical');
+  });
+
+  it('an auto-disabled subscription fires one critical alert naming it, its share of the tier and how to enable it', () => {
+    const subs = [{ id: 'crm', attempts: 30, delivered: 0, deadLettered: 30 }, { id: 'erp', attempts: 90, delivered: 90, deadLettered: 0 }];
+    const disabled = { id: 'crm', tier: 3 as const, reason: 'every attempt failed since 2026-01-01T00:00:00.000Z', at: '2026-01-02T00:00:00.000Z' };
+    const out = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({ 3: { counts: () => ({ attempts: 120, delivered: 90, deadLettered: 30 }), subs } }, { autoDisabled: [disabled] }));
+    const fired = out.filter((e) => e.kind === 'autoDisabled');
+    assert.equal(fired.length, 1);
+    const alert = fired[0]!;
+    assert.deepEqual(alert.fingerprintLabels, { alertname: 'HookrailSubscriptionAutoDisabled', hookrail_tier: '3', prefix: 'hr', hookrail_subscription_id: 'crm' });
+    assert.equal(alert.severity, 'critical');
+    assert.equal(alert.forMs, 0);
+    assert.ok(alert.value! > alert.threshold, 'above its threshold: fires');
+    assert.equal(alert.share(), 0.25);
+    assert.deepEqual(alert.subscriptions(), ['crm']);
+    assert.match(alert.description, /"hookrail subscriptions enable crm --replay-since 2026-01-02T00:00:00\.000Z"/);
+    const none = evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [] }));
+    assert.equal(none.filter((e) => e.kind === 'autoDisabled').length, 0, 'enabled again: the rule instance is gone, so the engine resolves it');
+    assert.equal(evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [disabled] })).find((e) => e.kind === 'autoDisabled')!.share(), 1, 'a tier without traffic: all of it');
+  });
+
+  it('the auto-disable alert fires, scored, on the first evaluation and resolves once the subscription is enabled', () => {
+    const engine = new AlertEngine({ historyWindowMs: 100_000, tierWeights: { 1: 1, 2: 0.5, 3: 0.2 }, priorities: { P1: 25, P2: 10, P3: 4 }, runbookUrl: (name) => `#${name}` });
+    const disabled = { id: 'crm', tier: 3 as const, reason: 'r', at: '2026-01-02T00:00:00.000Z' };
+    const [fired] = engine.evaluate(evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [disabled] })), 0);
+    // critical (4) × first time (1) × impact 10 × 0.2 × √1 = 8: P3.
+    assert.deepEqual([fired?.status, fired?.name, fired?.annotations.subscription, fired?.score.score, fired?.score.priority], ['firing', 'HookrailSubscriptionAutoDisabled', 'crm', 8, 'P3']);
+    assert.deepEqual(engine.evaluate(evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [disabled] })), 1_000), [], 'stays firing, no new record');
+    const [resolved] = engine.evaluate(evaluateRules({ alerts, tiers, prefix: 'hr' }, signals({}, { autoDisabled: [] })), 2_000);
+    assert.equal(resolved?.status, 'resolved');
   });
 });

@@ -5,7 +5,7 @@ import { burnRate, errorRatio, multiWindowBurn } from './burn-rate.ts';
 import { GROUP_STATUS_CODE, type GroupStatus } from './group-status.ts';
 import { severityOf, type Severity, type SeverityFacts } from './scoring.ts';
 
-export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus' | 'breakerOpen';
+export type RuleKind = 'sloBreach' | 'burnFast' | 'burnSlow' | 'lag' | 'queueLength' | 'dlqInflow' | 'groupStatus' | 'breakerOpen' | 'autoDisabled';
 
 /** Alert names, the same in the monitor and in deploy/prometheus/rules.yml. */
 export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
@@ -17,11 +17,13 @@ export const RULE_NAMES: Readonly<Record<RuleKind, string>> = {
   dlqInflow: 'HookrailDeadLetterInflow',
   groupStatus: 'HookrailConsumerGroupStalled',
   breakerOpen: 'HookrailCircuitBreakerOpen',
+  autoDisabled: 'HookrailSubscriptionAutoDisabled',
 };
 
 /** Alert label names, the same as the metrics' attributes on export (and rules.yml's). */
 export const TIER_LABEL = 'hookrail_tier';
 export const GROUP_LABEL = 'messaging_consumer_group_name';
+export const SUBSCRIPTION_LABEL = 'hookrail_subscription_id';
 
 /** What each kind of alert means for deliveries; its severity follows (scoring.ts). */
 export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
@@ -40,6 +42,8 @@ export const RULE_FACTS: Readonly<Record<RuleKind, SeverityFacts>> = {
   groupStatus: { dataLossRisk: false, downtime: true, userImpact: 'high' },
   // A receiver is failing and hookrail holds its deliveries back: they arrive late, not lost.
   breakerOpen: { dataLossRisk: false, downtime: false, userImpact: 'high' },
+  // A subscription was switched off: its receiver gets nothing, its deliveries are parked in the DLQ.
+  autoDisabled: { dataLossRisk: true, downtime: true, userImpact: 'high' },
 };
 
 export interface TrafficCounts {
@@ -67,6 +71,16 @@ export interface Signals {
   groups: readonly GroupSignal[];
   /** Destinations whose circuit breaker is not closed, per tier (from the attempt log). */
   destinations?(tier: Tier): DestinationSignal[];
+  /** Subscriptions the monitor's auto-disable switched off and nobody enabled since. */
+  autoDisabled?: readonly AutoDisabledSignal[];
+}
+
+export interface AutoDisabledSignal {
+  id: string;
+  tier: Tier;
+  reason: string;
+  /** ISO 8601. */
+  at: string;
 }
 
 export interface RuleEvaluation {
@@ -112,7 +126,7 @@ const pct = (value: number, digits = 2) => `${(value * 100).toFixed(digits)}%`;
  */
 export function affectedShare(
   subscriptions: ReadonlyArray<TrafficCounts & { id: string }>,
-  affected: (s: TrafficCounts) => boolean,
+  affected: (s: TrafficCounts & { id: string }) => boolean,
 ): number {
   let total = 0;
   let hit = 0;
@@ -221,6 +235,28 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         subscriptions: () => [],
       });
     }
+  }
+
+  const disabledRule = alerts.autoDisabled;
+  for (const disabled of disabledRule.enabled ? (signals.autoDisabled ?? []) : []) {
+    const shareWindowMs = scale(alerts.sloBreach.windowMs);
+    out.push({
+      ...base('autoDisabled', disabledRule),
+      fingerprintLabels: labels('autoDisabled', disabled.tier, { [SUBSCRIPTION_LABEL]: disabled.id }),
+      impactTier: disabled.tier,
+      // Fires while it stays disabled (1 > 0); enabled, the instance is gone and the engine resolves it.
+      value: 1,
+      threshold: 0,
+      resolveThreshold: 0,
+      summary: `Subscription ${disabled.id} (tier ${disabled.tier}) was auto-disabled at ${disabled.at}`,
+      description: `${disabled.reason}. Its deliveries go to the DLQ without a request; fix the receiver, then "hookrail subscriptions enable ${disabled.id} --replay-since ${disabled.at}".`,
+      // Its share of the tier's attempts (parked deliveries count); all of it when the tier had none.
+      share: () => {
+        const subscriptions = signals.subscriptions(disabled.tier, shareWindowMs);
+        return subscriptions.some((s) => s.attempts > 0) ? affectedShare(subscriptions, (s) => s.id === disabled.id) : 1;
+      },
+      subscriptions: () => [disabled.id],
+    });
   }
 
   for (const group of signals.groups) {

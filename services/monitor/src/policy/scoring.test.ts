@@ -12,7 +12,7 @@ describe('incident scoring', () => {
     assert.equal(severityOf({ dataLossRisk: false, downtime: false, userImpact: 'low' }), 'minor');
     assert.deepEqual(
       Object.fromEntries(Object.entries(RULE_FACTS).map(([kind, facts]) => [kind, severityOf(facts)])),
-      { burnFast: 'critical', burnSlow: 'major', sloBreach: 'major', lag: 'major', queueLength: 'minor', dlqInflow: 'major', groupStatus: 'critical', breakerOpen: 'major' },
+      { burnFast: 'critical', burnSlow: 'major', sloBreach: 'major', lag: 'major', queueLength: 'minor', dlqInflow: 'major', groupStatus: 'critical', breakerOpen: 'major', autoDisabled: 'critical' },
     );
   });
   it('likelihood from recurrences in the history window', () => {
