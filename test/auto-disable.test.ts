@@ -64,7 +64,9 @@ describe('endpoint auto-disable, then enable with replay', () => {
     erpReceiver = await startReceiver(() => ({ status: 200 }));
     sink = await startReceiver(() => ({ status: 200 }));
     await applySubscriptions(kafka, install, [crm(), erp()]);
-    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1' });
+    // The breaker on, its cool-down scaled like the auto-disable window: the receiver's breaker
+    // is open when it is enabled again, and the replay waits for its probes, as in production.
+    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1', HOOKRAIL_BREAKER_OPEN: '2s' });
     monitor = startService('monitor', {
       ...install.env,
       // Tier 3: disabled after 3 s of continuous failure with at least 5 failed attempts in them.
