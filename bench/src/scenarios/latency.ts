@@ -5,6 +5,7 @@ import { cpuMeter, cpuText, pipelinePids, produceAtRate, startPipeline, waitDeli
 import type { ScenarioResult } from '../report.ts';
 import { lineChart } from '../svg.ts';
 import { fmt, round, summarize, type Summary } from '../stats.ts';
+import { deliveryTimings } from '../timings.ts';
 import { measureThroughput } from './throughput.ts';
 
 /** The maximum events/s with one subscription: from the throughput scenario, else measured now. */
@@ -22,7 +23,13 @@ export interface LatencyStage {
   sent: number;
   delivered: number;
   latency: Summary;
+  /** Source event → the router's tier record (router fetch, decode, gather for its transaction). */
+  routing?: Summary;
+  /** Tier record → the deliverer's first attempt (router commit, read_committed fetch, dispatch). */
+  delivererWait?: Summary;
   cpu: Record<string, number>;
+  from: number;
+  to: number;
 }
 
 export const latency: Scenario = {
@@ -56,7 +63,16 @@ export const latency: Scenario = {
         await receiver.recordLatency(false);
         // The first seconds are the ramp: leave them out (latency is measured per event from its scheduled send time).
         const latencies = (stats.latencies ?? []).slice(Math.floor((rate * skipMs) / 1_000));
-        stages.push({ share, targetRate: rate, achievedRate: produced.sent / produced.seconds, sent: produced.sent, delivered: done.distinct, latency: summarize(latencies), cpu });
+        stages.push({ share, targetRate: rate, achievedRate: produced.sent / produced.seconds, sent: produced.sent, delivered: done.distinct, latency: summarize(latencies), cpu, from: produced.start + skipMs, to: produced.start + stageMs });
+      }
+      // Where the time went, per stage: routing, then the wait for the deliverer's first attempt;
+      // the rest (attempt → receiver's 2xx) is HTTP and the receiver.
+      const timings = await deliveryTimings(kafka, install, 's1', 2);
+      for (const stage of stages) {
+        const within = timings.filter((t) => t.eventTime >= stage.from && t.eventTime <= stage.to);
+        if (within.length === 0) continue;
+        stage.routing = summarize(within.map((t) => t.routedAt - t.eventTime));
+        stage.delivererWait = summarize(within.map((t) => t.attemptedAt - t.routedAt));
       }
     } finally {
       await producer.disconnect().catch(() => undefined);
@@ -83,8 +99,18 @@ export const latency: Scenario = {
             cpuText(s.cpu),
           ]),
         },
+        {
+          title: 'Where the time goes (ms, p50 / p99): routing = source event → tier record written by the router; deliverer wait = tier record → first attempt (the router\'s commit, the read_committed fetch, dispatch)',
+          head: ['load', 'routing p50 / p99', 'deliverer wait p50 / p99', 'end-to-end p50 / p99'],
+          rows: stages.map((s) => [
+            `${s.share * 100} % of max`,
+            s.routing ? `${fmt(s.routing.p50, 1)} / ${fmt(s.routing.p99, 1)}` : '—',
+            s.delivererWait ? `${fmt(s.delivererWait.p50, 1)} / ${fmt(s.delivererWait.p99, 1)}` : '—',
+            `${fmt(s.latency.p50, 1)} / ${fmt(s.latency.p99, 1)}`,
+          ]),
+        },
       ],
-      data: { maxEventsPerSecond: max, stages: stages.map((s) => ({ ...s, latency: Object.fromEntries(Object.entries(s.latency).map(([k, v]) => [k, round(v, 2)])) })) },
+      data: { maxEventsPerSecond: max, stages: stages.map((s) => ({ ...s, latency: rounded(s.latency), routing: s.routing && rounded(s.routing), delivererWait: s.delivererWait && rounded(s.delivererWait) })) },
       targets: [
         {
           target: 'p99 end-to-end ≤ 50 ms at half of maximum load',
@@ -107,3 +133,5 @@ export const latency: Scenario = {
     };
   },
 };
+
+const rounded = (summary: Summary) => Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v, 2)]));

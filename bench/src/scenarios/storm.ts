@@ -1,13 +1,13 @@
 // 9. Protecting receivers (issue 12): tier-1 latency with and without a tier-3 storm on a hung
 // receiver, and the request rate a failing receiver sees with and without the circuit breaker.
 import type { Kafka, Producer } from 'kafkajs';
-import { H, readToEnd } from '@hookrail/shared';
 import type { Context, Scenario } from '../context.ts';
 import { applySubscriptions, benchSubscription, createInstall, type Install } from '../kafka.ts';
 import { cpuMeter, cpuText, pipelinePids, produceAtRate, startPipeline, waitDelivered } from '../pipeline.ts';
 import { startReceiver, type NameStats, type Receiver } from '../receiver.ts';
 import type { ScenarioResult } from '../report.ts';
 import { barChart } from '../svg.ts';
+import { deliveryTimings } from '../timings.ts';
 import { fmt, round, sleep, summarize, type Summary } from '../stats.ts';
 
 /** Requests a receiver name got: answered, and still held (a hung receiver answers none). */
@@ -102,7 +102,7 @@ export const storm: Scenario = {
           context.log(`  tier 1 p50 ${fmt(phases.at(-1)!.latency.p50, 1)} ms, p99 ${fmt(phases.at(-1)!.latency.p99, 1)} ms; ${done.distinct}/${vipSent} delivered; hung receiver got ${hungRequests} requests`);
         }
         // Where tier 1's time went: the router (shared by every tier) or the deliverer's tier-1 lane.
-        const timings = await tier1Timings(kafka, install, 'vip');
+        const timings = await deliveryTimings(kafka, install, 'vip', 1);
         for (const phase of phases) {
           const within = timings.filter((t) => t.eventTime >= phase.from && t.eventTime <= phase.to);
           phase.routing = summarize(within.map((t) => t.routedAt - t.eventTime));
@@ -204,35 +204,6 @@ export const storm: Scenario = {
 };
 
 const rounded = (summary: Summary) => Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v, 2)]));
-
-/**
- * Per delivery of the subscription: its source event time, when the router wrote its tier-1
- * record (the record's timestamp) and when the deliverer first attempted it (attempt log).
- */
-async function tier1Timings(kafka: Kafka, install: Install, subscriptionId: string): Promise<Array<{ eventTime: number; routedAt: number; attemptedAt: number }>> {
-  const routed = new Map<string, { eventTime: number; routedAt: number }>();
-  const firstAttempt = new Map<string, number>();
-  let reader = 0;
-  const read = (topic: string, onMessage: (message: { headers?: Record<string, unknown>; value: Buffer | null; timestamp: string }) => void) =>
-    readToEnd({
-      kafka,
-      topic,
-      // Under the install's prefix: its cleanup deletes the group.
-      groupId: `${install.prefix}-storm-reader-${++reader}`,
-      onBatch: async ({ batch }) => batch.messages.forEach(onMessage),
-    });
-  await read(install.topics.tier(1), (message) => {
-    const header = (name: string) => message.headers?.[name]?.toString();
-    if (header(H.subscriptionId) !== subscriptionId) return;
-    routed.set(header(H.deliveryId)!, { eventTime: Number(header(H.eventTime)), routedAt: Number(message.timestamp) });
-  });
-  await read(install.topics.attempts, (message) => {
-    const entry = JSON.parse(message.value?.toString() ?? '{}') as { deliveryId?: string; subscriptionId?: string; attempt?: number; http?: boolean; attemptedAt?: number };
-    if (entry.subscriptionId !== subscriptionId || entry.attempt !== 1 || entry.http === false || entry.deliveryId === undefined) return;
-    firstAttempt.set(entry.deliveryId, Math.min(firstAttempt.get(entry.deliveryId) ?? Infinity, entry.attemptedAt ?? Infinity));
-  });
-  return [...routed].flatMap(([id, r]) => (firstAttempt.has(id) ? [{ ...r, attemptedAt: firstAttempt.get(id)! }] : []));
-}
 
 /** Deliveries at `rate` to a receiver that fails everything; the requests it got. */
 async function failingRun(

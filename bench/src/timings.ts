@@ -1,0 +1,39 @@
+// Where a delivery's time went, read back from Kafka after a run: its source event time (the
+// event's time header), when the router wrote its tier record (the record's timestamp, set when
+// the router's producer sent it, before its transaction committed) and when the deliverer
+// first attempted it (the attempt log).
+import type { Kafka } from 'kafkajs';
+import { H, readToEnd } from '@hookrail/shared';
+import type { Install } from './kafka.ts';
+
+export interface DeliveryTiming {
+  eventTime: number;
+  routedAt: number;
+  attemptedAt: number;
+}
+
+/** Per delivery of the subscription (in its tier topic): event time, routed at, first attempt. */
+export async function deliveryTimings(kafka: Kafka, install: Install, subscriptionId: string, tier: 1 | 2 | 3): Promise<DeliveryTiming[]> {
+  const routed = new Map<string, { eventTime: number; routedAt: number }>();
+  const firstAttempt = new Map<string, number>();
+  let reader = 0;
+  const read = (topic: string, onMessage: (message: { headers?: Record<string, unknown>; value: Buffer | null; timestamp: string }) => void) =>
+    readToEnd({
+      kafka,
+      topic,
+      // Under the install's prefix: its cleanup deletes the group.
+      groupId: `${install.prefix}-timings-reader-${++reader}`,
+      onBatch: async ({ batch }) => batch.messages.forEach(onMessage),
+    });
+  await read(install.topics.tier(tier), (message) => {
+    const header = (name: string) => message.headers?.[name]?.toString();
+    if (header(H.subscriptionId) !== subscriptionId) return;
+    routed.set(header(H.deliveryId)!, { eventTime: Number(header(H.eventTime)), routedAt: Number(message.timestamp) });
+  });
+  await read(install.topics.attempts, (message) => {
+    const entry = JSON.parse(message.value?.toString() ?? '{}') as { deliveryId?: string; subscriptionId?: string; attempt?: number; http?: boolean; attemptedAt?: number };
+    if (entry.subscriptionId !== subscriptionId || entry.attempt !== 1 || entry.http === false || entry.deliveryId === undefined) return;
+    firstAttempt.set(entry.deliveryId, Math.min(firstAttempt.get(entry.deliveryId) ?? Infinity, entry.attemptedAt ?? Infinity));
+  });
+  return [...routed].flatMap(([id, r]) => (firstAttempt.has(id) ? [{ ...r, attemptedAt: firstAttempt.get(id)! }] : []));
+}
