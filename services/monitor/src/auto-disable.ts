@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { AttemptEntry } from './attempt-entry.ts';
 import type { MonitorConfig } from './config.ts';
 import type { AutoDisabledSignal } from './policy/alert-rules.ts';
-import { autoDisableDecision, nextStreak, type FailureStreak } from './policy/auto-disable.ts';
+import { autoDisableDecision, isReceiverEvidence, nextStreak, type FailureStreak } from './policy/auto-disable.ts';
 
 /** Who the monitor's disable records name (`by`). */
 export const AUTO_DISABLE_BY = 'monitor';
@@ -62,7 +62,7 @@ export function createAutoDisabler(options: {
 
   return {
     record(entry) {
-      if (!on || !entry.http) return;
+      if (!on || !isReceiverEvidence(entry)) return;
       if (entry.attemptedAt < enabledAt(registry.get(entry.subscriptionId))) return;
       const streak = nextStreak(streaks.get(entry.subscriptionId), { delivered: entry.outcome === 'delivered', at: entry.attemptedAt }, settings.minFailures);
       if (streak) streaks.set(entry.subscriptionId, streak);

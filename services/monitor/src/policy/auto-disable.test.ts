@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { autoDisableDecision, nextStreak, type FailureStreak, type HttpAttempt } from './auto-disable.ts';
+import { autoDisableDecision, isReceiverEvidence, nextStreak, type FailureStreak, type HttpAttempt } from './auto-disable.ts';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -16,6 +16,15 @@ const failingEvery = (stepMs: number, from: number, to: number): HttpAttempt[] =
 };
 
 describe('auto-disable policy', () => {
+  it('counts deliveries the open breaker held back as the receiver failing, and nothing else without a request', () => {
+    assert.equal(isReceiverEvidence({ http: true }), true);
+    assert.equal(isReceiverEvidence({ http: false, errorClass: 'circuit-open' }), true);
+    assert.equal(isReceiverEvidence({ http: false, errorClass: 'destination-paused' }), true);
+    for (const errorClass of ['subscription-disabled', 'subscription-missing', 'invalid-secret', 'internal', undefined]) {
+      assert.equal(isReceiverEvidence({ http: false, ...(errorClass ? { errorClass } : {}) }), false, String(errorClass));
+    }
+  });
+
   it('disables a receiver that failed every attempt for the whole window, and says why', () => {
     const streak = fold(failingEvery(H, T0, T0 + 24 * H));
     const decision = autoDisableDecision(streak, rule, T0 + 24 * H);

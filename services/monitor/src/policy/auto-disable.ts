@@ -6,9 +6,12 @@ import { formatDuration } from './alert-rules.ts';
  *
  * A subscription's **failure streak** starts at its first failed HTTP attempt after the
  * latest of: its last successful attempt, its last `subscriptions enable`, the start of what
- * the monitor has seen. A successful attempt ends it. Attempts without an HTTP request
- * (subscription missing, disabled, bad secret) are not evidence about the receiver and are
- * left out. The receiver has failed continuously over W when, at `now`:
+ * the monitor has seen. A successful attempt ends it. A delivery held back because the
+ * destination's circuit breaker is open (or the receiver asked it to pause, Retry-After) is a
+ * failure too: the receiver's own failures put it there, and with the breaker on, held
+ * deliveries and a few probes are all a failing receiver gets. Other attempts without an HTTP
+ * request (subscription missing, disabled, bad secret) are not evidence about the receiver and
+ * are left out. The receiver has failed continuously over W when, at `now`:
  *
  * 1. the streak started at least W ago (no success for the whole window), and
  * 2. at least `minFailures` failed attempts were made within the last W (the receiver was
@@ -34,6 +37,11 @@ export interface HttpAttempt {
   delivered: boolean;
   /** Epoch ms of the attempt. */
   at: number;
+}
+
+/** Whether an attempt log entry says something about the receiver (see above). */
+export function isReceiverEvidence(entry: { http: boolean; errorClass?: string }): boolean {
+  return entry.http || entry.errorClass === 'circuit-open' || entry.errorClass === 'destination-paused';
 }
 
 /** The streak after one more HTTP attempt; undefined when there is none. */
