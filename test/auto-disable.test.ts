@@ -64,9 +64,12 @@ describe('endpoint auto-disable, then enable with replay', () => {
     erpReceiver = await startReceiver(() => ({ status: 200 }));
     sink = await startReceiver(() => ({ status: 200 }));
     await applySubscriptions(kafka, install, [crm(), erp()]);
-    // The breaker on, its cool-down scaled like the auto-disable window: the receiver's breaker
-    // is open when it is enabled again, and the replay waits for its probes, as in production.
-    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1', HOOKRAIL_BREAKER_OPEN: '2s' });
+    // The circuit breaker off: with this one-rung ladder a delivery it holds back twice is
+    // dead-lettered at the last rung (as it should be), which would turn replayed deliveries
+    // into dead letters again on a busy machine. The breaker's part in auto-disable (held
+    // deliveries count as failures) is unit-tested in policy/auto-disable.test.ts; the breaker
+    // itself in receiver-protection.test.ts.
+    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1', HOOKRAIL_BREAKER_ENABLED: 'false' });
     monitor = startService('monitor', {
       ...install.env,
       // Tier 3: disabled after 3 s of continuous failure with at least 5 failed attempts in them.
