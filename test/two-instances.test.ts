@@ -49,7 +49,7 @@ describe('two instances of each service under chaos', () => {
       return service;
     };
     const [routerA, routerB, delivererA, delivererB] = [start('router', 'r-a'), start('router', 'r-b'), start('deliverer', 'd-a'), start('deliverer', 'd-b')];
-    await Promise.all([routerA, routerB, delivererA, delivererB].map((service) => service.ready()));
+    await Promise.all([routerA, routerB, delivererA, delivererB].map((service) => service.ready(300_000)));
 
     const expected = new Set<string>();
     const events = alphaBetaEvents(EVENTS, expected);
