@@ -11,7 +11,7 @@ import { benchRoot, output, resultsDir } from './src/paths.ts';
 import { startReceiver } from './src/receiver.ts';
 import { markdownTable, writeScenario, type ScenarioRecord } from './src/report.ts';
 import { scenarios } from './src/scenarios/index.ts';
-import { experiments, nodeFlags, profiling } from './src/services.ts';
+import { experiments, nodeFlags, profiling, serviceEnv } from './src/services.ts';
 import { summarizeProfiles } from './src/profile.ts';
 
 const { values } = parseArgs({
@@ -21,13 +21,14 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     experiment: { type: 'string', multiple: true },
     'node-flag': { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    `usage: npm run bench -- [--scenario NAME]... [--quick] [--profile] [--experiment NAME] [--node-flag=--FLAG]\nscenarios: ${scenarios.map((s) => s.name).join(', ')}\n`,
+    `usage: npm run bench -- [--scenario NAME]... [--quick] [--profile] [--experiment NAME] [--node-flag=--FLAG] [--env NAME=VALUE]\nscenarios: ${scenarios.map((s) => s.name).join(', ')}\n`,
   );
   process.exit(0);
 }
@@ -44,7 +45,19 @@ const selected: Scenario[] = values.scenario?.length
   : scenarios;
 
 nodeFlags.push(...(values['node-flag'] ?? []));
-const variant = [...(values.experiment ?? []), ...nodeFlags.map((f) => f.replace(/^-+/, '').replace(/[^A-Za-z0-9=.-]/g, '_'))];
+for (const setting of values.env ?? []) {
+  const match = /^(HOOKRAIL_[A-Z0-9_]+)=(.*)$/.exec(setting);
+  if (!match) {
+    process.stderr.write(`--env "${setting}": expected HOOKRAIL_NAME=VALUE (a service setting, see the README's configuration table)\n`);
+    process.exit(2);
+  }
+  serviceEnv[match[1]!] = match[2]!;
+}
+const variant = [
+  ...(values.experiment ?? []),
+  ...nodeFlags.map((f) => f.replace(/^-+/, '').replace(/[^A-Za-z0-9=.-]/g, '_')),
+  ...Object.entries(serviceEnv).map(([name, value]) => `${name.replace(/^HOOKRAIL_/, '').toLowerCase()}=${value.replace(/[^A-Za-z0-9.-]/g, '_')}`),
+];
 if (values.quick || variant.length || values.profile) {
   output.dir = join(resultsDir, variant.length ? `experiment-${variant.join('+')}${values.quick ? '-quick' : ''}` : values.profile ? `profile${values.quick ? '-quick' : ''}` : 'quick');
 }

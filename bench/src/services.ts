@@ -37,6 +37,9 @@ export const unexpectedExits: string[] = [];
 /** Extra Node flags for every service (`--node-flag`, set by run.ts), e.g. --max-old-space-size=128. */
 export const nodeFlags: string[] = [];
 
+/** Settings for every service (`--env NAME=VALUE`, set by run.ts): they win over the scenario's. */
+export const serviceEnv: Record<string, string> = {};
+
 /**
  * Starts a service's main as its own process, exactly the way test/support/services.ts does
  * (same entry point and environment), with warn-level logs.
@@ -64,6 +67,7 @@ export async function startService(name: ServiceName, env: Record<string, string
       HOOKRAIL_LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       ...env,
+      ...serviceEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -37,3 +37,38 @@ export async function deliveryTimings(kafka: Kafka, install: Install, subscripti
   });
   return [...routed].flatMap(([id, r]) => (firstAttempt.has(id) ? [{ ...r, attemptedAt: firstAttempt.get(id)! }] : []));
 }
+
+export interface SlowBurst {
+  /** Event time of the burst's first slow delivery. */
+  from: number;
+  /** Event time of its last. */
+  to: number;
+  count: number;
+  /** The worst routing and deliverer wait within it (ms). */
+  worstRouting: number;
+  worstWait: number;
+}
+
+/**
+ * Deliveries first attempted more than `thresholdMs` after their event, grouped into bursts
+ * (slow deliveries whose event times are within `gapMs` of each other): many deliveries slow
+ * at once point at a stall of one stage, a few scattered ones at queueing.
+ */
+export function slowBursts(timings: readonly DeliveryTiming[], thresholdMs: number, gapMs: number): SlowBurst[] {
+  const slow = timings.filter((t) => t.attemptedAt - t.eventTime > thresholdMs).sort((a, b) => a.eventTime - b.eventTime);
+  const bursts: SlowBurst[] = [];
+  for (const t of slow) {
+    const last = bursts.at(-1);
+    const routing = t.routedAt - t.eventTime;
+    const wait = t.attemptedAt - t.routedAt;
+    if (last && t.eventTime - last.to <= gapMs) {
+      last.to = t.eventTime;
+      last.count++;
+      last.worstRouting = Math.max(last.worstRouting, routing);
+      last.worstWait = Math.max(last.worstWait, wait);
+    } else {
+      bursts.push({ from: t.eventTime, to: t.eventTime, count: 1, worstRouting: routing, worstWait: wait });
+    }
+  }
+  return bursts;
+}

@@ -5,8 +5,11 @@ import { cpuMeter, cpuText, pipelinePids, produceAtRate, startPipeline, waitDeli
 import type { ScenarioResult } from '../report.ts';
 import { lineChart } from '../svg.ts';
 import { fmt, round, summarize, type Summary } from '../stats.ts';
-import { deliveryTimings } from '../timings.ts';
+import { deliveryTimings, slowBursts, type SlowBurst } from '../timings.ts';
 import { measureThroughput } from './throughput.ts';
+
+/** A delivery first attempted later than this after its event counts as slow (the p99 goal). */
+const SLOW_MS = 50;
 
 /** The maximum events/s with one subscription: from the throughput scenario, else measured now. */
 export async function maxEventsPerSecond(context: Context): Promise<number> {
@@ -27,6 +30,8 @@ export interface LatencyStage {
   routing?: Summary;
   /** Tier record → the deliverer's first attempt (router commit, read_committed fetch, dispatch). */
   delivererWait?: Summary;
+  /** Deliveries first attempted over SLOW_MS after their event, in bursts. */
+  slow?: { count: number; of: number; bursts: SlowBurst[] };
   cpu: Record<string, number>;
   from: number;
   to: number;
@@ -73,6 +78,8 @@ export const latency: Scenario = {
         if (within.length === 0) continue;
         stage.routing = summarize(within.map((t) => t.routedAt - t.eventTime));
         stage.delivererWait = summarize(within.map((t) => t.attemptedAt - t.routedAt));
+        const bursts = slowBursts(within, SLOW_MS, 200);
+        stage.slow = { count: bursts.reduce((n, b) => n + b.count, 0), of: within.length, bursts };
       }
     } finally {
       await producer.disconnect().catch(() => undefined);
@@ -109,8 +116,22 @@ export const latency: Scenario = {
             `${fmt(s.latency.p50, 1)} / ${fmt(s.latency.p99, 1)}`,
           ]),
         },
+        {
+          title: `Deliveries first attempted over ${SLOW_MS} ms after their event, grouped into bursts (slow ones within 200 ms of each other): few long bursts = stalls of one stage; many short ones = queueing`,
+          head: ['load', 'slow deliveries', 'bursts', 'largest burst (deliveries, ms long)', 'its worst routing / deliverer wait (ms)'],
+          rows: stages.map((s) => {
+            const largest = [...(s.slow?.bursts ?? [])].sort((a, b) => b.count - a.count)[0];
+            return [
+              `${s.share * 100} % of max`,
+              s.slow ? `${fmt(s.slow.count)} of ${fmt(s.slow.of)} (${fmt((100 * s.slow.count) / Math.max(1, s.slow.of), 2)} %)` : '—',
+              s.slow ? fmt(s.slow.bursts.length) : '—',
+              largest ? `${fmt(largest.count)}, ${fmt(largest.to - largest.from)} ms` : '—',
+              largest ? `${fmt(largest.worstRouting)} / ${fmt(largest.worstWait)}` : '—',
+            ];
+          }),
+        },
       ],
-      data: { maxEventsPerSecond: max, stages: stages.map((s) => ({ ...s, latency: rounded(s.latency), routing: s.routing && rounded(s.routing), delivererWait: s.delivererWait && rounded(s.delivererWait) })) },
+      data: { maxEventsPerSecond: max, stages: stages.map((s) => ({ ...s, latency: rounded(s.latency), routing: s.routing && rounded(s.routing), delivererWait: s.delivererWait && rounded(s.delivererWait), slow: s.slow && { ...s.slow, bursts: [...s.slow.bursts].sort((a, b) => b.count - a.count).slice(0, 10) } })) },
       targets: [
         {
           target: 'p99 end-to-end ≤ 50 ms at half of maximum load',

@@ -7,6 +7,7 @@ import {
   type TransactionalProducerPort,
   type TransactionPort,
 } from '../port.ts';
+import { MIN_GATHER_MS, pauseAfterTransaction } from './commit-pacing.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
 import { outgoingRecordBytes } from './record-size.ts';
 import { withTimeout } from './timeout.ts';
@@ -94,6 +95,7 @@ export function createCommitLoop(options: {
   partitions: () => Iterable<TrackedPartition>;
   /** While false (membership in doubt) nothing is committed. */
   canCommit: () => boolean;
+  /** The longest outcomes gather before a transaction (commit-pacing.ts says how long they do). */
   intervalMs: number;
   /** Outcome records larger than this are quarantined instead of sent. */
   maxRecordBytes: number;
@@ -117,6 +119,8 @@ export function createCommitLoop(options: {
   let unsettled: Plan | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
+  /** True while the loop waits with nothing to commit: the first outcome wakes it. */
+  let idle = false;
   let failures = 0;
   /** When the loop last went round without an error (a transaction, or nothing to do). */
   let lastSettled = Date.now();
@@ -301,9 +305,15 @@ export function createCommitLoop(options: {
         const didWork = await commitOnce();
         failures = 0;
         lastSettled = Date.now();
-        // At most one transaction per interval, busy or not: back-to-back small transactions
-        // cost the broker far more per record than one that gathered for the interval.
-        await pause(didWork ? Math.max(0, options.intervalMs - (Date.now() - started)) : options.intervalMs);
+        if (didWork) {
+          await pause(pauseAfterTransaction(Date.now() - started, options.intervalMs));
+        } else {
+          idle = true;
+          await pause(options.intervalMs);
+          // Woken by an outcome (or the interval): let the outcomes completing with it join.
+          if (idle) idle = false;
+          else if (!stopped) await pause(MIN_GATHER_MS);
+        }
       } catch (error) {
         if (errorKind(error) === 'fenced') {
           options.onFatal(error);
@@ -348,6 +358,10 @@ export function createCommitLoop(options: {
             ),
       );
       tracker.ready(offset);
+      if (idle) {
+        idle = false;
+        wake?.();
+      }
     },
     barrier() {
       const run = async () => {
