@@ -12,7 +12,7 @@ import type { Kafka } from 'kafkajs';
 import { H } from '@hookrail/shared';
 import { repoRoot, testKafka, uniquePrefix } from './support/kafka.ts';
 import { fetchJson, withChromiumPage } from './support/monitor.ts';
-import { query, startAlertmanager, startPrometheus, type ToolProcess } from './support/prometheus.ts';
+import { freePort, query, startAlertmanager, startPrometheus, type ToolProcess } from './support/prometheus.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveries, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -39,6 +39,8 @@ describe('monitor: Prometheus, Alertmanager, the Grafana dashboard and the statu
   let prometheus: ToolProcess;
   let alertmanager: ToolProcess;
   let port: number;
+  /** The deliverer's ops port, known before it starts: Prometheus scrapes it as job hookrail-deliverer. */
+  let delivererPort: number;
   let rejectNext = false;
   let flakyCount = 0;
   let trafficOn = false;
@@ -73,8 +75,10 @@ describe('monitor: Prometheus, Alertmanager, the Grafana dashboard and the statu
       HOOKRAIL_MONITOR_EXTERNAL_URL: EXTERNAL_URL,
     });
     port = await monitor.ready();
+    delivererPort = await freePort();
     prometheus = await startPrometheus({
       targets: [`127.0.0.1:${port}`],
+      jobs: { 'hookrail-deliverer': [`127.0.0.1:${delivererPort}`] },
       ruleFiles: [join(repoRoot, 'deploy/prometheus/rules.yml')],
       alertmanager: alertmanager.url.replace('http://', ''),
     });
@@ -101,7 +105,7 @@ describe('monitor: Prometheus, Alertmanager, the Grafana dashboard and the statu
   });
 
   it('the first dead letter fires HookrailDeadLetterInflow naming the subscription, in Prometheus and at Alertmanager', async () => {
-    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1' });
+    deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'd1', HOOKRAIL_OPS_PORT: String(delivererPort) });
     await deliverer.ready();
     trafficOn = true;
     traffic = (async () => {

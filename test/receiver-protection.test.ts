@@ -118,6 +118,9 @@ describe('protecting receivers', () => {
     assert.ok(held > 0, 'deliveries were held back without a request');
     assert.equal(ids.filter((id) => flaky.delivered.has(id) && dead.has(id)).length, 0, 'none both delivered and dead-lettered');
     assert.equal(await metric('hookrail_destination_breaker_state', flaky), 0, 'the metric says closed');
+    const exposition = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    const tier2Transactions = exposition.split('\n').find((l) => l.startsWith('hookrail_kafka_transaction_duration_seconds_count{') && l.includes('hookrail_lane="tier2"') && l.includes('hookrail_outcome="committed"'));
+    assert.ok(tier2Transactions && Number(tier2Transactions.split(' ').at(-1)) > 0, `the tier-2 lane's committed transactions are in /metrics (${tier2Transactions})`);
     assert.equal(alert.subscription, 'flaky');
     assert.ok(alert.score.score > 0);
   });

@@ -35,4 +35,5 @@ export * from './kafka/parallel/record-size.ts';
 export * from './kafka/port.ts';
 export * from './kafka/kafkajs-port.ts';
 export * from './kafka/tracked-kafkajs.ts';
+export * from './kafka/transaction-metrics.ts';
 export * from './quarantine.ts';

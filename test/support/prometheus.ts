@@ -50,15 +50,21 @@ async function startTool(binary: string, args: string[], port: number, readyPath
   return { url, output, stop };
 }
 
-/** Prometheus scraping `targets` every second, evaluating `ruleFiles` every second. */
-export async function startPrometheus(options: { targets: string[]; ruleFiles: string[]; alertmanager?: string }): Promise<ToolProcess> {
+/**
+ * Prometheus scraping `targets` (job hookrail-monitor) and the `jobs` given (as
+ * deploy/prometheus.yml names them) every second, evaluating `ruleFiles` every second.
+ */
+export async function startPrometheus(options: { targets: string[]; jobs?: Record<string, string[]>; ruleFiles: string[]; alertmanager?: string }): Promise<ToolProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'hookrail-prometheus-'));
   const port = await freePort();
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
     rule_files: options.ruleFiles,
     ...(options.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] } } : {}),
-    scrape_configs: [{ job_name: 'hookrail-monitor', static_configs: [{ targets: options.targets }] }],
+    scrape_configs: [
+      { job_name: 'hookrail-monitor', static_configs: [{ targets: options.targets }] },
+      ...Object.entries(options.jobs ?? {}).map(([job, targets]) => ({ job_name: job, static_configs: [{ targets }] })),
+    ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2)); // JSON is YAML
   return startTool(

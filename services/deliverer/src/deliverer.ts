@@ -1,4 +1,4 @@
-import { createSubscriptionRegistry, type RunningService, type ServiceContext } from '@hookrail/shared';
+import { createSubscriptionRegistry, transactionMetrics, type RunningService, type ServiceContext } from '@hookrail/shared';
 import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { logDeadLetter } from './dead-letter-log.ts';
@@ -54,6 +54,7 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
   const guard = createDestinationGuard({ settings: config.deliverer, onTransition: guardMetrics.onTransition });
   guardMetrics.observe(guard);
 
+  const laneTransactions = transactionMetrics(telemetry.meter);
   const lanes: TierLane[] = [];
   for (const { tier, backfill } of lanesOf(config.deliverer)) {
     lanes.push(
@@ -66,6 +67,7 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
         registry,
         logger,
         onAttempt,
+        onTransaction: laneTransactions({ 'hookrail.lane': backfill ? `tier${tier}-backfill` : `tier${tier}` }),
         fail: context.fail,
         attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard },
       }),

@@ -12,6 +12,7 @@ import {
   type SubscriptionRegistry,
   type Tier,
   type TopicNames,
+  type TransactionReport,
 } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
 import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
@@ -33,6 +34,8 @@ export interface LaneOptions {
   attempt: AttemptDependencies;
   logger: Logger;
   onAttempt: (entry: AttemptLogEntry) => void;
+  /** Every transaction of the lane's commit loop (metrics). */
+  onTransaction?: (transaction: TransactionReport) => void;
   fail: (error: unknown) => void;
   /** The tier's backfill lane (its backfill topic, its own group) instead of the live one. */
   backfill?: boolean;
@@ -109,6 +112,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     // Short fetch waits: a resumed retry partition is fetched promptly (a backfill lane has none).
     maxWaitTimeInMs: options.backfill ? 500 : 50,
     fetch: fetchBounds(config.kafka),
+    ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
     onFatal: options.fail,
     handler: {
       admit(record) {

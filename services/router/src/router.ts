@@ -7,6 +7,7 @@ import {
   outgoingRecordBytes,
   quarantineRecord,
   startKafkaJsTrackedConsumer,
+  transactionMetrics,
   type ConsumedRecord,
   type RunningService,
   type ServiceContext,
@@ -74,6 +75,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
     fetch: fetchBounds(config.kafka),
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
+    onTransaction: transactionMetrics(telemetry.meter)({ 'hookrail.lane': 'router' }),
     onFatal: context.fail,
     handler: {
       async handle(record, signal) {

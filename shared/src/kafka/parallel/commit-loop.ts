@@ -63,6 +63,14 @@ interface Plan {
 
 type Step = 'begin' | 'send' | 'sendOffsets' | 'commit';
 
+/** What one transaction of the loop did, for metrics. */
+export interface TransactionReport {
+  durationMs: number;
+  records: number;
+  /** failed: aborted, or its outcome unknown (then settled from the committed offsets). */
+  outcome: 'committed' | 'failed';
+}
+
 /** Thrown inside a transaction when membership came into doubt while it was being built. */
 class MembershipInDoubt extends Error {
   constructor() {
@@ -104,6 +112,8 @@ export function createCommitLoop(options: {
   onCommitted: (count: number) => void;
   /** The consumed offsets of a partition whose outcomes a transaction just committed. */
   onOffsetsCommitted?: (tracker: PartitionTracker, offsets: readonly number[]) => void;
+  /** Every transaction the loop ran: how long it took (begin → commit or failure), records, outcome. */
+  onTransaction?: (transaction: TransactionReport) => void;
   onFatal: (error: unknown) => void;
   /** Every call to Kafka is bounded by this: a call that hangs counts as failed (default 30 s). */
   stepTimeoutMs?: number;
@@ -253,6 +263,9 @@ export function createCommitLoop(options: {
 
     let step: Step = 'begin';
     let transaction: TransactionPort | undefined;
+    const started = performance.now();
+    const report = (outcome: TransactionReport['outcome']) =>
+      options.onTransaction?.({ durationMs: performance.now() - started, records: current.records.length, outcome });
     try {
       transaction = await bounded(producer.begin(), 'begin');
       step = 'send';
@@ -266,9 +279,11 @@ export function createCommitLoop(options: {
       step = 'commit';
       await bounded(transaction.commit(), 'commit');
     } catch (error) {
+      report('failed');
       await settleFailure(step, transaction, current, error);
       throw error;
     }
+    report('committed');
     settleCommitted(current);
     return true;
   };

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { FakeBroker, FakeConsumer, type Step } from '../../../test/fake-port.ts';
 import type { ConsumedRecord, OutgoingRecord } from '../port.ts';
 import { decodeDoneOffsets } from './partition-tracker.ts';
+import type { TransactionReport } from './commit-loop.ts';
 import { startTrackedConsumer, type TrackedConsumer } from './tracked-consumer.ts';
 
 const GROUP = 'g';
@@ -24,6 +25,7 @@ async function harness(options: { callTimeoutMs?: number; handoverMs?: number; m
   const pending = new Map<string, Pending>();
   const handled: string[] = [];
   const fatal: unknown[] = [];
+  const transactions: TransactionReport[] = [];
   const id = (partition: number, offset: number) => `${partition}:${offset}`;
   const tracked = await startTrackedConsumer({
     consumer,
@@ -42,6 +44,7 @@ async function harness(options: { callTimeoutMs?: number; handoverMs?: number; m
     stallTimeoutMs: options.stallMs ?? 60_000,
     ...(options.now ? { now: options.now } : {}),
     onFatal: (error) => fatal.push(error),
+    onTransaction: (transaction) => transactions.push(transaction),
     handler: {
       handle: (record, signal) =>
         new Promise<OutgoingRecord[]>((resolve, reject) => {
@@ -71,7 +74,7 @@ async function harness(options: { callTimeoutMs?: number; handoverMs?: number; m
     }
     return counts;
   };
-  return { broker, consumer, tracked, pending, handled, fatal, finish, committed, outcomes, id };
+  return { broker, consumer, tracked, pending, handled, fatal, transactions, finish, committed, outcomes, id };
 }
 
 /** Polls a condition (the commit loop runs on timers); fails the test after a generous bound. */
@@ -134,6 +137,19 @@ describe('tracked consumer on the Kafka port', () => {
       assert.equal(h.fatal.length, 0);
     });
   }
+
+  it('reports every transaction, with its records and whether it committed (the services\' transaction metrics)', async () => {
+    const h = await track();
+    h.broker.failNext({ step: 'send' });
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2]);
+    h.finish();
+    await until(() => h.committed(0) === 3, 'offset 3');
+    const failed = h.transactions.filter((t) => t.outcome === 'failed');
+    const committed = h.transactions.filter((t) => t.outcome === 'committed');
+    assert.equal(failed.length, 1, 'the transaction whose send failed');
+    assert.equal(committed.reduce((sum, t) => sum + t.records, 0), 3, 'the three outcomes, committed once');
+    assert.ok(h.transactions.every((t) => t.durationMs >= 0));
+  });
 
   it('a failed abort after a failed send leaves nothing committed past an unproduced outcome', async () => {
     const h = await track();

@@ -10,7 +10,7 @@ import {
   type TopicPartition,
   type TransactionalProducerPort,
 } from '../port.ts';
-import { createCommitLoop, type Quarantine, type TrackedPartition } from './commit-loop.ts';
+import { createCommitLoop, type Quarantine, type TrackedPartition, type TransactionReport } from './commit-loop.ts';
 import { withTimeout } from './timeout.ts';
 import { createPartitionTracker, decodeCommitMetadata, maxWindowForMetadata } from './partition-tracker.ts';
 
@@ -72,6 +72,8 @@ export interface TrackedConsumerOptions {
   /** No fetch, heartbeat, completed record or commit for this long: the consumer is stuck; fatal. */
   stallTimeoutMs?: number;
   onFatal: (error: unknown) => void;
+  /** Every transaction of the commit loop (metrics). */
+  onTransaction?: (transaction: TransactionReport) => void;
   now?: () => number;
 }
 
@@ -169,6 +171,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
         if (partition.tracker === tracker) handler.committed?.(partition.topic, partition.partition, offsets);
       }
     },
+    ...(options.onTransaction ? { onTransaction: options.onTransaction } : {}),
     onFatal: fail,
   });
 
