@@ -44,6 +44,20 @@ describe('subscription match index', () => {
     );
   });
 
+  it('keeps no empty entries: after any changes, removing every subscription leaves it holding nothing', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 30 }), (changes) => {
+        const index = createMatchIndex();
+        for (const { id, subscription } of changes) index.set(id, subscription);
+        const before = index.slots;
+        for (const { id } of changes) index.set(id, undefined);
+        assert.equal(index.size, 0);
+        assert.equal(index.slots, 0, `${before} slots before, none after`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('matches `*`, prefix wildcards at every dot and exact types, within the topics given', () => {
     const index = createMatchIndex([
       sub('all', ['*']),

@@ -12,6 +12,8 @@ export interface MatchIndex {
   set(id: string, subscription: Subscription | undefined): void;
   match(event: { type: string; topic: string }): Subscription[];
   readonly size: number;
+  /** (topic, pattern) entries held: what the index's memory grows with; none are kept empty. */
+  readonly slots: number;
 }
 
 /** The subscriptions of one topic scope, by pattern kind: `*`, `prefix.*` and exact types. */
@@ -44,11 +46,22 @@ export function createMatchIndex(initial: Iterable<Subscription> = []): MatchInd
     return out;
   };
 
+  /** Takes the subscription out of its slots, and drops slots and scopes left empty. */
   const remove = (id: string) => {
     const old = indexed.get(id);
     if (!old) return;
     indexed.delete(id);
-    for (const ids of slots(old)) ids.delete(id);
+    const topics: Iterable<string | typeof ANY_TOPIC> = old.topics ? new Set(old.topics) : [ANY_TOPIC];
+    for (const topic of topics) {
+      const scope = scopes.get(topic);
+      if (!scope) continue;
+      for (const pattern of old.eventTypes) {
+        if (pattern === '*') scope.all.delete(id);
+        else if (pattern.endsWith('.*')) unslot(scope.prefix, pattern.slice(0, -1), id);
+        else unslot(scope.exact, pattern, id);
+      }
+      if (scope.all.size === 0 && scope.prefix.size === 0 && scope.exact.size === 0) scopes.delete(topic);
+    }
   };
 
   const index: MatchIndex = {
@@ -70,6 +83,11 @@ export function createMatchIndex(initial: Iterable<Subscription> = []): MatchInd
     get size() {
       return indexed.size;
     },
+    get slots() {
+      let count = 0;
+      for (const scope of scopes.values()) count += (scope.all.size > 0 ? 1 : 0) + scope.prefix.size + scope.exact.size;
+      return count;
+    },
   };
   for (const subscription of initial) index.set(subscription.id, subscription);
   return index;
@@ -87,6 +105,13 @@ function collect(scope: Patterns | undefined, type: string, into: string[]): voi
     const prefixed = scope.prefix.get(type.slice(0, dot + 1));
     if (prefixed) for (const id of prefixed) into.push(id);
   }
+}
+
+function unslot(map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (!ids) return;
+  ids.delete(id);
+  if (ids.size === 0) map.delete(key);
 }
 
 function slot(map: Map<string, Set<string>>, key: string): Set<string> {
