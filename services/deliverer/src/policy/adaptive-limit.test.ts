@@ -43,6 +43,29 @@ describe('adaptive limit', () => {
     assert.equal(limit.limit(MAX), 4);
   });
 
+  it('keeps its limit for a busy, healthy receiver whose answers scatter around its baseline', () => {
+    const BIG = 128;
+    const limit = new AdaptiveLimit(settings, BIG);
+    // A 100 ms receiver at 128 in flight: an answer every ms; after 5 s, one in ten takes 250 ms (> 2× baseline).
+    for (let t = 0; t < 20_000; t++) {
+      const durationMs = t > 5_000 && t % 10 === 0 ? 250 : 100;
+      limit.record(ok(t - durationMs, durationMs), BIG, t);
+    }
+    assert.equal(limit.limit(BIG), BIG);
+  });
+
+  it('follows a raised maxInFlight at once, unless it is climbing back from a decrease', () => {
+    const limit = new AdaptiveLimit(settings, 32);
+    let t = healthy(limit, 0, 100);
+    assert.equal(limit.limit(128), 128, 'never decreased: the new maxInFlight applies now');
+    limit.record({ startedAt: t, durationMs: 5, overload: true, failed: false }, 128, t + 5);
+    assert.equal(limit.limit(128), 64);
+    assert.equal(limit.limit(256), 64, 'after a decrease it climbs, whatever the maximum');
+    t = healthy(limit, t + 10, 20_000);
+    assert.equal(limit.limit(128), 128, 'back at the maximum');
+    assert.equal(limit.limit(200), 200, 'and following it again');
+  });
+
   it('grows back by about one per limit\'s worth of healthy responses, up to maxInFlight', () => {
     const limit = new AdaptiveLimit(settings, MAX);
     limit.record({ startedAt: 0, durationMs: 5, overload: true, failed: false }, MAX, 5);

@@ -2,20 +2,29 @@
  * Adaptive concurrency for one destination: AIMD on latency and overload signals
  * (docs/architecture.md, "Protecting receivers"), after Netflix's concurrency-limits.
  *
- * - A response is *slow* when it took longer than `latencyTolerance` × the destination's
- *   baseline latency and longer than `latencyFloorMs` (receivers answering within the floor
- *   are never throttled for latency). The baseline is a moving average with a time constant
- *   of `baselineWindowMs`: a receiver that stays slower becomes the new normal, slowly.
+ * - A response is *slow* when the destination's recent latency (a moving average over about
+ *   `RECENT_WINDOW_MS`, this response included) is above `latencyTolerance` × its baseline
+ *   latency and above `latencyFloorMs` (receivers answering within the floor are never
+ *   throttled for latency). One slow answer among many quick ones moves the recent latency
+ *   little: a busy but healthy receiver whose answers scatter around its baseline keeps its
+ *   limit; a receiver that slows down moves it at once (after a long wait, the answer that
+ *   ends it weighs almost alone). The baseline is a moving average with a time constant of
+ *   `baselineWindowMs`: a receiver that stays slower becomes the new normal, slowly.
  * - A timeout, a 429 or a 503 is *overload*.
  * - Slow or overload: the limit is multiplied by `backoffRatio` (at least 1), once per round
  *   trip: requests that started before the last decrease do not decrease it again.
  * - A healthy response (neither, and not another failure) adds 1 / limit: about +1 per
- *   limit's worth of healthy responses, up to the subscription's maxInFlight.
+ *   limit's worth of healthy responses, up to the subscription's maxInFlight. A limit that
+ *   has not decreased since it last reached maxInFlight *is* maxInFlight: raising a
+ *   subscription's maxInFlight takes effect at once, not one request per round trip.
  * - A 429 or 503 with Retry-After also pauses the whole destination until then (at most
  *   `maxPauseMs`): every record for it waits, not only the one that got the answer.
  *
  * Time is passed in on every call: no clock inside.
  */
+/** Time constant of the recent latency compared with the baseline. */
+export const RECENT_WINDOW_MS = 1_000;
+
 export interface LimitSettings {
   backoffRatio: number;
   latencyTolerance: number;
@@ -40,6 +49,10 @@ export class AdaptiveLimit {
   #limit: number;
   #baselineMs: number | undefined;
   #baselineAt = 0;
+  #recentMs: number | undefined;
+  #recentAt = 0;
+  /** Decreased since it last reached maxInFlight: it climbs back. Otherwise it is maxInFlight, and follows it when raised. */
+  #constrained = false;
   #lastDecreaseAt = -Infinity;
   #pausedUntil = 0;
 
@@ -50,6 +63,7 @@ export class AdaptiveLimit {
 
   /** Requests that may be in flight now, between 1 and `max`. */
   limit(max: number): number {
+    if (!this.#constrained) return Math.max(1, max);
     return Math.max(1, Math.min(max, Math.floor(this.#limit)));
   }
 
@@ -67,25 +81,37 @@ export class AdaptiveLimit {
     if (sample.retryAfterMs !== undefined && sample.overload) {
       this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(sample.retryAfterMs, this.#settings.maxPauseMs));
     }
-    const slow = this.#baselineMs !== undefined && durationMs > Math.max(this.#baselineMs * this.#settings.latencyTolerance, this.#settings.latencyFloorMs);
+    // Timeouts say overload by themselves; their duration is the timeout, not the receiver's.
+    if (!sample.overload) {
+      this.#recentMs = movingAverage(this.#recentMs, this.#recentAt, durationMs, now, RECENT_WINDOW_MS);
+      this.#recentAt = now;
+    }
+    const slow =
+      this.#baselineMs !== undefined &&
+      this.#recentMs !== undefined &&
+      this.#recentMs > Math.max(this.#baselineMs * this.#settings.latencyTolerance, this.#settings.latencyFloorMs);
     if (!sample.overload && !sample.failed) this.#learn(durationMs, now);
-    this.#limit = Math.min(this.#limit, max);
+    this.#limit = this.#constrained ? Math.min(this.#limit, max) : max;
     if (sample.overload || slow) {
       if (sample.startedAt < this.#lastDecreaseAt) return;
       this.#limit = Math.max(1, Math.floor(this.#limit * this.#settings.backoffRatio));
       this.#lastDecreaseAt = now;
+      this.#constrained = true;
       return;
     }
     if (!sample.failed) this.#limit = Math.min(max, this.#limit + 1 / this.#limit);
+    if (this.#limit >= max) this.#constrained = false;
   }
 
   #learn(durationMs: number, now: number): void {
-    if (this.#baselineMs === undefined) {
-      this.#baselineMs = durationMs;
-    } else {
-      const weight = 1 - Math.exp(-Math.max(0, now - this.#baselineAt) / this.#settings.baselineWindowMs);
-      this.#baselineMs += (durationMs - this.#baselineMs) * weight;
-    }
+    this.#baselineMs = movingAverage(this.#baselineMs, this.#baselineAt, durationMs, now, this.#settings.baselineWindowMs);
     this.#baselineAt = now;
   }
+}
+
+/** An exponential moving average over time: a sample weighs by the time since the last one. */
+function movingAverage(average: number | undefined, at: number, sample: number, now: number, windowMs: number): number {
+  if (average === undefined) return sample;
+  const weight = 1 - Math.exp(-Math.max(0, now - at) / windowMs);
+  return average + (sample - average) * weight;
 }
