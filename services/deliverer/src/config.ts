@@ -58,6 +58,10 @@ export const delivererConfigSchema = baseConfigSchema.extend({
         })
         .prefault({}),
     })
+    .refine((deliverer) => deliverer.parkAfter < deliverer.maxWindow, {
+      error: 'expected parkAfter below maxWindow (a retrying head is parked only while its partition can still read that far past it)',
+      path: ['parkAfter'],
+    })
     .prefault({}),
 });
 

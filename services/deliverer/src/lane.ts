@@ -43,6 +43,19 @@ export interface LaneOptions {
   backfill?: boolean;
 }
 
+/** Reads the parked state to its end, retrying (a broker blip must not turn ordered deliveries into dead letters) until the epoch ends. */
+async function untilRead(view: ParkedStateView, signal: AbortSignal, log?: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await view.caughtUp();
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      log?.warn({ err: error, attempt }, 'could not read the parked-state topic to its end; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * attempt)));
+    }
+  }
+}
+
 /**
  * One tier's delivery lane: a consumer of the tier topic and its retry topics, per-subscription
  * dispatch, and the core's group-committed transactions. Tiers never share a lane, so a tier-3
@@ -73,7 +86,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const parkedStateRead = (signal: AbortSignal) => {
     if (!parkedState) return Promise.resolve();
     let read = stateRead.get(signal);
-    if (!read) stateRead.set(signal, (read = parkedState.caughtUp().catch(() => parkedState.caughtUp())));
+    if (!read) stateRead.set(signal, (read = untilRead(parkedState, signal, log)));
     return read;
   };
   const stateRecord = (kind: ParkedCount, key: string, n: number): OutgoingRecord => {
