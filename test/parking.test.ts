@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { H, type Subscription } from '@hookrail/shared';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
+import { checkOrder } from './support/order-check.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveryRecords, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -129,21 +130,7 @@ describe('parking a long-blocked ordered key', () => {
       500,
     );
 
-    let violations = 0;
-    let duplicates = 0;
-    const repeatsPerKey = new Map<string, number>();
-    for (let k = 0; k < KEYS; k++) {
-      const key = `key-${k}`;
-      let next = 0;
-      for (const s of seen.filter((x) => x.key === key)) {
-        while (dead.has(`${key}/${next}`)) next++;
-        if (s.seq < next) {
-          if (s.ok) duplicates++;
-          if (s.ok) repeatsPerKey.set(key, (repeatsPerKey.get(key) ?? 0) + 1);
-        } else if (s.seq > next) violations++;
-        else if (s.ok) next++;
-      }
-    }
+    const { violations, duplicates, repeatsPerKey } = checkOrder(seen, Array.from({ length: KEYS }, (_, k) => `key-${k}`), dead);
     const blockedAttempts = seen.filter((s) => s.key === BLOCKED).length;
     console.log(
       [
@@ -161,5 +148,12 @@ describe('parking a long-blocked ordered key', () => {
     assert.equal(parkedInAll.length, PER_KEY + LATER_PER_KEY, 'the restarted deliverer knew key-0 was parked: its later events went behind the parked ones');
     const blockedDelivered = seen.filter((s) => s.key === BLOCKED && s.ok).map((s) => s.seq);
     assert.deepEqual([...new Set(blockedDelivered)], Array.from({ length: PER_KEY + LATER_PER_KEY }, (_, i) => i).filter((seq) => !dead.has(`${BLOCKED}/${seq}`)), 'the blocked key in order');
+
+    // Drained: the key's next event is delivered directly again, not parked.
+    const last = PER_KEY + LATER_PER_KEY;
+    await produceDeliveryRecords(kafka, install, subscription, 1, (id) => ({ body: { id, k: BLOCKED, seq: last }, orderKey: BLOCKED }));
+    await eventually(() => (acked.has(`${BLOCKED}/${last}`) ? true : undefined), 60_000, 'key-0\'s next event delivered');
+    const parkedAfterDrain = (await readAll(kafka, install.topics.parked(2))).filter((r) => r.headers[H.subscriptionId] === subscription.id);
+    assert.equal(parkedAfterDrain.length, PER_KEY + LATER_PER_KEY, 'the drained key is no longer parked');
   });
 });

@@ -97,10 +97,11 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     parkAfter: settings.parkAfter,
     isParkingTopic: (topic) => topic === parkedTopic,
     isParked: (key) => parkedState.counts.isParked(key),
-    append(key: string, delivery: Delivery) {
+    append(key: string, delivery: Delivery, replay: boolean) {
       const n = parkedState.counts.append(key);
+      const headers = { ...deliveryHeaders(delivery), [H.parkedSeq]: String(n), ...(replay ? { [H.replayOf]: topics.dlq } : {}) };
       return [
-        { topic: parkedTopic, message: { key, value: delivery.payload, headers: { ...deliveryHeaders(delivery), [H.parkedSeq]: String(n) } } },
+        { topic: parkedTopic, message: { key, value: delivery.payload, headers } },
         stateRecord('appended', key, n),
       ];
     },

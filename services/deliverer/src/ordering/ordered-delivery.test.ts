@@ -189,6 +189,7 @@ describe('parking a long-blocked ordered key', () => {
     assert.equal(a1Parked![H.attempt], '1', 'attempts so far');
     assert.ok(Number(a1Parked![H.notBefore]) > Date.now() - 5_000, 'its next due time');
     assert.equal(a1Parked![H.parkedSeq], '1');
+    assert.equal(a1Parked![H.orderKey], 'a', 'its key, which its drained count is recorded under');
     assert.deepEqual(parked(await a2.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a2', '2']]);
     const a3 = handle('a3', 'a');
     assert.deepEqual(parked(await a3.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a3', '3']], 'a later event of the parked key goes behind them');

@@ -26,8 +26,8 @@ export interface Parking {
   isParkingTopic(topic: string): boolean;
   /** True while the key (subscription + "\n" + order key) has deliveries in the parking topic. */
   isParked(key: string): boolean;
-  /** The outcome records that append the delivery (with its retry state) to the parking topic. */
-  append(key: string, delivery: Delivery): OutgoingRecord[];
+  /** The outcome records that append the delivery (with its retry state) to the parking topic; a replay stays one. */
+  append(key: string, delivery: Delivery, replay: boolean): OutgoingRecord[];
 }
 
 export interface OrderedDeliveries {
@@ -50,6 +50,8 @@ interface Item {
   readonly delivery: Delivery;
   readonly origin: Origin;
   readonly onDeadLetter: OrderedDelivery['onDeadLetter'];
+  /** An operator's replay of a dead letter (it unparks its key, also after a stay in the parking topic). */
+  readonly replay: boolean;
   readonly signal: AbortSignal;
   /** Aborted to move the key to the parking topic (at the head's next wait between attempts). */
   readonly park: AbortController;
@@ -89,8 +91,8 @@ export function createOrderedDeliveries(options: {
   /** Moves the head (in its retry state `delivery`, with its attempts so far) and its key's queue to the parking topic, in order. */
   const parkKey = (head: Item, delivery: Delivery, held: OutgoingRecord[]) => {
     const items = queues.evict(head.key);
-    head.resolve([...held, ...parking!.append(head.key, delivery)]);
-    for (const item of items) if (item !== head) item.resolve(parking!.append(item.key, item.delivery));
+    head.resolve([...held, ...parking!.append(head.key, delivery, head.replay)]);
+    for (const item of items) if (item !== head) item.resolve(parking!.append(item.key, item.delivery, item.replay));
     options.logger.warn(
       { subscriptionId: delivery.subscriptionId, orderKey: delivery.orderKey, attempt: delivery.attempt, parked: items.length },
       'ordered key parked: its retrying head and the events behind it wait in the parking topic, and so will its next events until it drains',
@@ -222,6 +224,7 @@ export function createOrderedDeliveries(options: {
           delivery: { ...delivery, orderKey },
           origin,
           onDeadLetter: ordered.onDeadLetter,
+          replay,
           signal,
           park: new AbortController(),
           running: false,
@@ -235,7 +238,7 @@ export function createOrderedDeliveries(options: {
           const partition = partitionOf(item);
           newest.set(partition, Math.max(newest.get(partition) ?? -1, Number(origin.offset)));
           for (const head of retrying.get(partition) ?? []) parkIfOverdue(head);
-          if (parking!.isParked(key)) return resolve(parking!.append(key, item.delivery));
+          if (parking!.isParked(key)) return resolve(parking!.append(key, item.delivery, replay));
         }
         signal.addEventListener('abort', onAbort, { once: true });
         const arrival = queues.arrive(key, item, { unpark: replay });
