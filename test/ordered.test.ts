@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { H, type Subscription } from '@hookrail/shared';
 import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.ts';
+import { checkOrder } from './support/order-check.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { applySubscriptions, createTestInstall, eventually, produceDeliveryRecords, readAll, testSubscription, type TestInstall } from './support/topics.ts';
@@ -112,25 +113,7 @@ describe('ordered subscriptions', () => {
     const finishedAt = Date.now();
     const dead = new Set(deadLetters.map((r) => `${JSON.parse(r.value).k}/${JSON.parse(r.value).seq}`));
 
-    // Per key, in the order the receiver saw them: a first delivery of seq n while an earlier
-    // one was neither acknowledged nor dead-lettered is an order violation; a request for a
-    // seq already acknowledged is a duplicate (a redone delivery after the kill).
-    let violations = 0;
-    let duplicates = 0;
-    /** Per key, requests for events it had already acknowledged (redone after the kill). */
-    const repeatsPerKey = new Map<string, number>();
-    for (let k = 0; k < KEYS; k++) {
-      const key = `key-${k}`;
-      let next = 0;
-      for (const s of seen.filter((x) => x.key === key)) {
-        while (dead.has(`${key}/${next}`)) next++;
-        if (s.seq < next) {
-          if (s.ok) duplicates++;
-          if (s.ok) repeatsPerKey.set(key, (repeatsPerKey.get(key) ?? 0) + 1);
-        } else if (s.seq > next) violations++;
-        else if (s.ok) next++;
-      }
-    }
+    const { violations, duplicates, repeatsPerKey } = checkOrder(seen, Array.from({ length: KEYS }, (_, k) => `key-${k}`), dead);
     const others = seen.filter((s) => s.ok && s.key !== BLOCKED);
     const othersDuringBlock = others.filter((s) => s.at >= blockStart && s.at <= blockEnd).length;
     // The same length of time right after the block, for comparison.

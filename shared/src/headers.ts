@@ -21,6 +21,8 @@ export const H = {
   replayOf: 'hookrail-replay-of',
   /** Set on deliveries `subscriptions enable --replay-since` sends back: when it enabled the subscription. */
   enabledAt: 'hookrail-enabled-at',
+  /** On a parked delivery: its sequence number among its key's parked deliveries (1, 2, …). */
+  parkedSeq: 'hookrail-parked-seq',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

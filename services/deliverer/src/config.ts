@@ -25,6 +25,11 @@ export const delivererConfigSchema = baseConfigSchema.extend({
       maxBuffered: integer(1, 100_000).default(2_000),
       /** Offsets a partition may run ahead of its committed offset (commit metadata bound). */
       maxWindow: integer(100, 20_000).default(10_000),
+      /**
+       * An ordered key's head retrying in place is moved to the tier's parking topic (with the
+       * events behind it) once this many offsets of its partition were read past it.
+       */
+      parkAfter: integer(1, 20_000).default(1_000),
       /** Retry records due within this are held in memory; later ones pause their partition. */
       holdMs: durationMs.default(10_000),
       /** How long outcomes gather before their transaction. */
@@ -53,6 +58,10 @@ export const delivererConfigSchema = baseConfigSchema.extend({
         })
         .prefault({}),
     })
+    .refine((deliverer) => deliverer.parkAfter < deliverer.maxWindow, {
+      error: 'expected parkAfter below maxWindow (a retrying head is parked only while its partition can still read that far past it)',
+      path: ['parkAfter'],
+    })
     .prefault({}),
 });
 
@@ -63,6 +72,8 @@ export const delivererEnv: Record<string, string> = {
   HOOKRAIL_INSTANCE_ID: 'deliverer.instanceId',
   HOOKRAIL_DELIVERER_TIERS: 'deliverer.tiers',
   HOOKRAIL_DELIVERER_MAX_BUFFERED: 'deliverer.maxBuffered',
+  HOOKRAIL_DELIVERER_MAX_WINDOW: 'deliverer.maxWindow',
+  HOOKRAIL_DELIVERER_PARK_AFTER: 'deliverer.parkAfter',
   HOOKRAIL_DELIVERER_HOLD: 'deliverer.holdMs',
   HOOKRAIL_DELIVERER_COMMIT_INTERVAL: 'deliverer.commitIntervalMs',
   HOOKRAIL_DELIVERER_JITTER_RATIO: 'deliverer.jitterRatio',

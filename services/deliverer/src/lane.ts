@@ -1,5 +1,7 @@
 import {
+  deliveryHeaders,
   fetchBounds,
+  headerString,
   H,
   ladderFor,
   maxRecordBytesFor,
@@ -10,6 +12,7 @@ import {
   type Logger,
   type OutgoingRecord,
   type SubscriptionRegistry,
+  type Delivery,
   type Tier,
   type TopicNames,
   type TransactionReport,
@@ -19,7 +22,9 @@ import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
 import { attemptDelivery, internalFailure } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
-import { createOrderedDeliveries } from './ordering/ordered-delivery.ts';
+import { createOrderedDeliveries, type Parking } from './ordering/ordered-delivery.ts';
+import { startParkedStateView, type ParkedStateView } from './ordering/parked-state.ts';
+import { parkedStateKey, type ParkedCount } from './ordering/parking-rules.ts';
 
 export interface TierLane {
   stop(): Promise<void>;
@@ -41,6 +46,19 @@ export interface LaneOptions {
   backfill?: boolean;
 }
 
+/** Reads the parked state to its end, retrying (a broker blip must not turn ordered deliveries into dead letters) until the epoch ends. */
+async function untilRead(view: ParkedStateView, signal: AbortSignal, log?: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await view.caughtUp();
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      log?.warn({ err: error, attempt }, 'could not read the parked-state topic to its end; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * attempt)));
+    }
+  }
+}
+
 /**
  * One tier's delivery lane: a consumer of the tier topic and its retry topics, per-subscription
  * dispatch, and the core's group-committed transactions. Tiers never share a lane, so a tier-3
@@ -53,7 +71,51 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const log = logger.child({ tier, ...(options.backfill ? { lane: 'backfill' } : {}) });
   const groupId = `${config.topics.prefix}-deliverer-tier${tier}${options.backfill ? '-backfill' : ''}`;
   const retryTopics = new Set(ladderFor(config.tiers[tier].retries).map((rung) => topics.retry(tier, rung)));
-  const subscribed = options.backfill ? [topics.backfill(tier)] : [topics.tier(tier), ...retryTopics];
+  // The live lane also drains its tier's parking topic (ordered keys blocked past parkAfter).
+  const parkedTopic = topics.parked(tier);
+  const subscribed = options.backfill ? [topics.backfill(tier)] : [topics.tier(tier), ...retryTopics, parkedTopic];
+  const parkedWindow = Math.max(2, Math.floor(settings.maxBuffered / (2 * config.topics.partitions)));
+  const parkedState: ParkedStateView | undefined = options.backfill
+    ? undefined
+    : await startParkedStateView({
+        kafka,
+        topic: topics.parkedState(tier),
+        // A reader of its own per process: it reads the whole state topic and commits nothing.
+        groupId: `${groupId}-parked-state-${settings.instanceId}-${process.pid}-${Date.now()}`,
+        logger: log,
+      });
+  /** Per assignment epoch of a tier partition: the parked state read to its end before its first ordered delivery. */
+  const stateRead = new WeakMap<AbortSignal, Promise<void>>();
+  const parkedStateRead = (signal: AbortSignal) => {
+    if (!parkedState) return Promise.resolve();
+    let read = stateRead.get(signal);
+    if (!read) stateRead.set(signal, (read = untilRead(parkedState, signal, log)));
+    return read;
+  };
+  const stateRecord = (kind: ParkedCount, key: string, n: number): OutgoingRecord => {
+    const split = key.indexOf('\n');
+    return { topic: topics.parkedState(tier), message: { key: parkedStateKey(kind, key.slice(0, split), key.slice(split + 1)), value: String(n) } };
+  };
+  const parking: Parking | undefined = parkedState && {
+    parkAfter: settings.parkAfter,
+    isParkingTopic: (topic) => topic === parkedTopic,
+    isParked: (key) => parkedState.counts.isParked(key),
+    append(key: string, delivery: Delivery, replay: boolean) {
+      const n = parkedState.counts.append(key);
+      const headers = { ...deliveryHeaders(delivery), [H.parkedSeq]: String(n), ...(replay ? { [H.replayOf]: topics.dlq } : {}) };
+      return [
+        { topic: parkedTopic, message: { key, value: delivery.payload, headers } },
+        stateRecord('appended', key, n),
+      ];
+    },
+  };
+  /** A parked delivery's outcome also records it drained (its number), in the same transaction. */
+  const withDrained = (record: ConsumedRecord, records: OutgoingRecord[]): OutgoingRecord[] => {
+    const n = Number(headerString(record.headers, H.parkedSeq));
+    const subscriptionId = headerString(record.headers, H.subscriptionId);
+    if (record.topic !== parkedTopic || !Number.isInteger(n) || subscriptionId === undefined) return records;
+    return [...records, stateRecord('drained', `${subscriptionId}\n${headerString(record.headers, H.orderKey) ?? ''}`, n)];
+  };
 
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
@@ -74,6 +136,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     topics,
     onAttempt: options.onAttempt,
     logger: log,
+    ...(parking ? { parking } : {}),
   });
 
   const originOf = (record: ConsumedRecord) => ({ topic: record.topic, partition: record.partition, offset: String(record.offset) });
@@ -107,6 +170,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     logger: log,
     maxBuffered: settings.maxBuffered,
     maxWindow: settings.maxWindow,
+    // Parked deliveries in hand never take more than half the lane's buffer (all parking partitions together).
+    windowOf: (topic) => (topic === parkedTopic ? parkedWindow : undefined),
     commitIntervalMs: settings.commitIntervalMs,
     maxRecordBytes: maxRecordBytesFor(config.topics.maxMessageBytes),
     // Short fetch waits: a resumed retry partition is fetched promptly (a backfill lane has none).
@@ -123,12 +188,32 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         return delivery.notBefore - Date.now() > settings.holdMs ? { until: delivery.notBefore - settings.holdMs } : undefined;
       },
       handle(record, signal) {
+        return delivered(record, signal).then((records) => withDrained(record, records));
+      },
+      failed(record, error) {
+        const delivery = parseDelivery(record.headers, record.value);
+        if (typeof delivery === 'string') return malformed(record, delivery);
+        const outcome = internalFailure(delivery, originOf(record), error, options.attempt);
+        options.onAttempt(outcome.entry);
+        return withDrained(record, outcome.records);
+      },
+      committed: (topic, partition, offsets) => ordered.committed(topic, partition, offsets),
+      quarantine: (record, info) =>
+        quarantineRecord(record, { ...info, topic: topics.dlq, headers: { [H.error]: 'unwritable', [H.errorDetail]: info.reason } }),
+    },
+  });
+  log.info({ groupId, topics: subscribed.length }, 'lane started');
+
+  /** What one consumed delivery record becomes. */
+  function delivered(record: ConsumedRecord, signal: AbortSignal): Promise<OutgoingRecord[]> {
         const delivery = parseDelivery(record.headers, record.value);
         if (typeof delivery === 'string') return Promise.resolve(malformed(record, delivery));
         const orderedBy = registry.get(delivery.subscriptionId)?.ordered;
         if (orderedBy) {
           const replay = record.headers?.[H.replayOf] !== undefined;
-          return ordered.handle({ delivery, ordered: orderedBy, origin: originOf(record), replay, signal });
+          const handle = () => ordered.handle({ delivery, ordered: orderedBy, origin: originOf(record), replay, signal });
+          // A tier partition new to this lane: which keys are parked is known before its first ordered delivery.
+          return record.topic === parkedTopic ? handle() : parkedStateRead(signal).then(handle);
         }
         return new Promise<OutgoingRecord[]>((resolve, reject) => {
           // Settles when the record's assignment ends, too; the listener goes when it settles.
@@ -151,20 +236,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
             },
           });
         });
-      },
-      failed(record, error) {
-        const delivery = parseDelivery(record.headers, record.value);
-        if (typeof delivery === 'string') return malformed(record, delivery);
-        const outcome = internalFailure(delivery, originOf(record), error, options.attempt);
-        options.onAttempt(outcome.entry);
-        return outcome.records;
-      },
-      committed: (topic, partition, offsets) => ordered.committed(topic, partition, offsets),
-      quarantine: (record, info) =>
-        quarantineRecord(record, { ...info, topic: topics.dlq, headers: { [H.error]: 'unwritable', [H.errorDetail]: info.reason } }),
-    },
-  });
-  log.info({ groupId, topics: subscribed.length }, 'lane started');
+  }
 
   return {
     async stop() {
@@ -172,6 +244,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         const drained = await dispatcher.drain(settings.drainMs);
         if (!drained) log.warn({ drainMs: settings.drainMs }, 'requests still in flight at shutdown are handed back');
       });
+      await parkedState?.stop();
     },
   };
 }

@@ -14,6 +14,10 @@ export interface TopicNames {
   backfill(tier: Tier): string;
   /** Progress of each backfill (compacted, keyed by backfill): where a resumed one starts. */
   readonly backfills: string;
+  /** Ordered keys blocked past `deliverer.parkAfter`: their deliveries wait here, keyed by (subscription, key). */
+  parked(tier: Tier): string;
+  /** Which keys are parked (compacted): `appended:` and `drained:` counts per (subscription, key). */
+  parkedState(tier: Tier): string;
 }
 
 export function topicNames(prefix: string): TopicNames {
@@ -27,5 +31,7 @@ export function topicNames(prefix: string): TopicNames {
     retry: (tier, rung) => `${prefix}.tier${tier}.retry.${rung.name}`,
     backfill: (tier) => `${prefix}.tier${tier}.backfill`,
     backfills: `${prefix}.backfills`,
+    parked: (tier) => `${prefix}.tier${tier}.parked`,
+    parkedState: (tier) => `${prefix}.tier${tier}.parked-state`,
   };
 }

@@ -46,5 +46,10 @@ export function hookrailTopicSpecs(config: Pick<BaseConfig, 'topics' | 'tiers'>)
   // lane, and their progress, one compacted record per backfill.
   for (const tier of TIERS) specs.push(spec(names.backfill(tier), deleteAfter(retentionMs)));
   specs.push(spec(names.backfills, { 'cleanup.policy': 'compact' }, 1));
+  // Parking of long-blocked ordered keys (docs/architecture.md, "Parking topic"): per tier the
+  // parked deliveries, and which keys are parked (compacted).
+  for (const tier of TIERS) {
+    specs.push(spec(names.parked(tier), deleteAfter(retentionMs)), spec(names.parkedState(tier), { 'cleanup.policy': 'compact' }));
+  }
   return specs;
 }

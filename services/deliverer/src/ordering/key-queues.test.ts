@@ -50,6 +50,16 @@ describe('per-key queues of ordered subscriptions', () => {
     assert.equal(queues.isParked('k'), false);
   });
 
+  it('hands back a moved key\'s items, head first, and starts the key afresh on its next arrival', () => {
+    const queues = createKeyQueues<string>();
+    for (const item of ['a1', 'a2', 'a3']) queues.arrive('k', item);
+    assert.deepEqual(queues.evict('k'), ['a1', 'a2', 'a3']);
+    assert.equal(queues.keys, 0);
+    assert.deepEqual(queues.finish('k', 'a1', 'delivered', 'continue'), { parked: [] }, 'the moved head no longer drives the key');
+    assert.equal(queues.arrive('k', 'a4'), 'start');
+    assert.deepEqual(queues.evict('none'), []);
+  });
+
   it('gives up a revoked waiting item without disturbing the head', () => {
     const queues = createKeyQueues<string>();
     for (const item of ['a1', 'a2', 'a3']) queues.arrive('k', item);

@@ -26,6 +26,8 @@ export interface KeyQueues<T> {
   finish(key: string, head: T, result: 'delivered' | 'dead-lettered', onDeadLetter: OnDeadLetter): Advance<T>;
   /** An item given up unfinished (its partition was revoked): removed; a head lets the next one start. */
   abandon(key: string, item: T): Advance<T>;
+  /** Takes the key's items out (the head first, then the waiting ones in order): the key is moved elsewhere. */
+  evict(key: string): T[];
   /** Keys with an item in hand. */
   readonly keys: number;
   /** Items of the key not yet started. */
@@ -81,6 +83,11 @@ export function createKeyQueues<T>(): KeyQueues<T> {
       const index = queue.waiting.indexOf(item);
       if (index >= 0) queue.waiting.splice(index, 1);
       return { parked: [] };
+    },
+    evict(key) {
+      const queue = queues.get(key);
+      queues.delete(key);
+      return queue ? [queue.head, ...queue.waiting] : [];
     },
     get keys() {
       return queues.size;

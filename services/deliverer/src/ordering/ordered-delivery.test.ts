@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, createLogger, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { baseConfigSchema, createLogger, deliveryHeaders, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from '../attempt.ts';
 import { createDispatcher } from '../dispatch/dispatcher.ts';
 import type { HttpSender } from '../http/sender.ts';
-import { createOrderedDeliveries } from './ordered-delivery.ts';
+import { createOrderedDeliveries, type Parking } from './ordered-delivery.ts';
+import { createParkedCounts } from './parking-rules.ts';
 
 const topics = topicNames('t');
 const subscription = parseSubscription({
@@ -21,7 +22,7 @@ const subscription = parseSubscription({
 const TOPIC = topics.tier(2);
 
 /** A lane's ordered path with a scripted receiver: each delivery id answers its statuses in turn. */
-function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue') {
+function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue', options: { parking?: Parking; clockBehindMs?: number } = {}) {
   const sent: string[] = [];
   const warnings: Array<Record<string, unknown>> = [];
   const sender: HttpSender = {
@@ -40,7 +41,7 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     userAgent: 'test',
     jitterRatio: 0.1,
     random: () => 0,
-    now: () => Date.now() - 16_000,
+    now: () => Date.now() - (options.clockBehindMs ?? 16_000),
   };
   const ordered = createOrderedDeliveries({
     dispatcher: createDispatcher({ limitFor: () => ({ maxInFlight: 8 }) }),
@@ -48,6 +49,7 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     topics,
     onAttempt: () => {},
     logger: createLogger('test', 'warn', { write: (line: string) => void warnings.push(JSON.parse(line)) }),
+    ...(options.parking ? { parking: options.parking } : {}),
   });
   const controller = new AbortController();
   let offset = 0;
@@ -153,5 +155,57 @@ describe('ordered deliveries in a lane', () => {
     assert.equal(warnings[0]!.waiting, 100);
     assert.equal(warnings[0]!.orderKey, 'a');
     assert.match(String(warnings[0]!.msg), /maxWindow/);
+  });
+});
+
+describe('parking a long-blocked ordered key', () => {
+  const PARKED = topics.parked(2);
+  const parkingFor = () => {
+    const counts = createParkedCounts();
+    const parking: Parking = {
+      parkAfter: 3,
+      isParkingTopic: (topic) => topic === PARKED,
+      isParked: (key) => counts.isParked(key),
+      append: (key, delivery) => [{ topic: PARKED, message: { key, value: delivery.payload, headers: { ...deliveryHeaders(delivery), [H.parkedSeq]: String(counts.append(key)) } } }],
+    };
+    return { counts, parking };
+  };
+  const parked = (records: OutgoingRecord[]) => records.filter((r) => r.topic === PARKED).map((r) => r.message.headers as Record<string, string>);
+
+  it('moves a retrying head and its followers, in order and with the head\'s retry state, once parkAfter offsets passed it; later events of the key follow them', async () => {
+    const { counts, parking } = parkingFor();
+    // A real clock: the head's retry is due a second later, and waits for it.
+    const { sent, handle } = setup({ a1: [503] }, 'continue', { parking, clockBehindMs: 0 });
+    const a1 = handle('a1', 'a');
+    const a2 = handle('a2', 'a');
+    await settled();
+    assert.deepEqual(sent, ['a1'], 'the head failed once and waits in place');
+    const b1 = handle('b1', 'b');
+    const b2 = handle('b2', 'b'); // offset 3: three offsets past the head at 0
+    const head = await a1.result;
+    assert.equal(head[0]!.topic, topics.attempts, 'its attempt so far is logged with it');
+    const [a1Parked] = parked(head);
+    assert.equal(a1Parked![H.deliveryId], 'a1');
+    assert.equal(a1Parked![H.attempt], '1', 'attempts so far');
+    assert.ok(Number(a1Parked![H.notBefore]) > Date.now() - 5_000, 'its next due time');
+    assert.equal(a1Parked![H.parkedSeq], '1');
+    assert.equal(a1Parked![H.orderKey], 'a', 'its key, which its drained count is recorded under');
+    assert.deepEqual(parked(await a2.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a2', '2']]);
+    const a3 = handle('a3', 'a');
+    assert.deepEqual(parked(await a3.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a3', '3']], 'a later event of the parked key goes behind them');
+    (await b1.result, b1.commit(), await b2.result);
+    assert.deepEqual(sent, ['a1', 'b1', 'b2'], 'the other key flowed; nothing of key a was sent again');
+
+    counts.observe('drained', 'sub\na', 3);
+    const a4 = handle('a4', 'a');
+    assert.deepEqual(parked(await a4.result), [], 'drained: the key is delivered directly again');
+    assert.deepEqual(sent, ['a1', 'b1', 'b2', 'a4']);
+  });
+
+  it('leaves a head that is not retrying where it is', async () => {
+    const { parking } = parkingFor();
+    const { handle } = setup({}, 'continue', { parking, clockBehindMs: 0 });
+    const results = ['a1', 'b1', 'c1', 'd1', 'e1'].map((id) => handle(id, id[0]!));
+    for (const { result } of results) assert.deepEqual(parked(await result), []);
   });
 });

@@ -2,6 +2,7 @@ import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDeli
 import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { createKeyQueues } from './key-queues.ts';
+import { shouldPark } from './parking-rules.ts';
 
 /**
  * Ordered subscriptions in a lane: per (subscription, key) one delivery in flight, in the order
@@ -12,7 +13,23 @@ import { createKeyQueues } from './key-queues.ts';
  *
  * A key's next delivery starts only once the previous one's outcome is committed, so a crash
  * redoes at most one delivery per key (the one in flight), never a run of them.
+ *
+ * With `parking`, a head retrying in place that `parkAfter` offsets of its partition have
+ * passed is moved out, with its key's waiting deliveries, to the parking topic (as their
+ * outcomes), and so is every later delivery of the key while it is parked; the parking topic's
+ * deliveries come back here and are delivered by the same rule (docs/architecture.md).
  */
+export interface Parking {
+  /** Offsets of a partition read past a retrying head before its key is parked. */
+  parkAfter: number;
+  /** The parking topic itself: its deliveries are never parked again. */
+  isParkingTopic(topic: string): boolean;
+  /** True while the key (subscription + "\n" + order key) has deliveries in the parking topic. */
+  isParked(key: string): boolean;
+  /** The outcome records that append the delivery (with its retry state) to the parking topic; a replay stays one. */
+  append(key: string, delivery: Delivery, replay: boolean): OutgoingRecord[];
+}
+
 export interface OrderedDeliveries {
   handle(input: {
     delivery: Delivery;
@@ -33,7 +50,11 @@ interface Item {
   readonly delivery: Delivery;
   readonly origin: Origin;
   readonly onDeadLetter: OrderedDelivery['onDeadLetter'];
+  /** An operator's replay of a dead letter (it unparks its key, also after a stay in the parking topic). */
+  readonly replay: boolean;
   readonly signal: AbortSignal;
+  /** Aborted to move the key to the parking topic (at the head's next wait between attempts). */
+  readonly park: AbortController;
   /** True while an attempt is under way: a revoked head lets the next start only after it. */
   running: boolean;
   resolve(records: OutgoingRecord[]): void;
@@ -47,12 +68,36 @@ export function createOrderedDeliveries(options: {
   topics: TopicNames;
   onAttempt: (entry: AttemptLogEntry) => void;
   logger: Logger;
+  parking?: Parking;
   now?: () => number;
 }): OrderedDeliveries {
+  const { parking } = options;
   const queues = createKeyQueues<Item>();
   /** Finished heads whose outcome is not committed yet, by consumed `topic:partition:offset`. */
   const uncommitted = new Map<string, () => void>();
   const where = (topic: string, partition: number, offset: string | number) => `${topic}:${partition}:${offset}`;
+  /** Heads retrying in place, and the newest offset read, per tier partition (`topic:partition`). */
+  const retrying = new Map<string, Set<Item>>();
+  const newest = new Map<string, number>();
+  const partitionOf = (item: Item) => `${item.origin.topic}:${item.origin.partition}`;
+  const canPark = (item: Item) => parking !== undefined && !parking.isParkingTopic(item.origin.topic);
+  const parkIfOverdue = (item: Item) => {
+    const newestOffset = newest.get(partitionOf(item));
+    if (parking && newestOffset !== undefined && shouldPark({ headOffset: Number(item.origin.offset), newestOffset, parkAfter: parking.parkAfter })) {
+      item.park.abort();
+    }
+  };
+
+  /** Moves the head (in its retry state `delivery`, with its attempts so far) and its key's queue to the parking topic, in order. */
+  const parkKey = (head: Item, delivery: Delivery, held: OutgoingRecord[]) => {
+    const items = queues.evict(head.key);
+    head.resolve([...held, ...parking!.append(head.key, delivery, head.replay)]);
+    for (const item of items) if (item !== head) item.resolve(parking!.append(item.key, item.delivery, item.replay));
+    options.logger.warn(
+      { subscriptionId: delivery.subscriptionId, orderKey: delivery.orderKey, attempt: delivery.attempt, parked: items.length },
+      'ordered key parked: its retrying head and the events behind it wait in the parking topic, and so will its next events until it drains',
+    );
+  };
 
   const parkedOutcome = (item: Item, head?: Item): OutgoingRecord[] => {
     const { orderKey, subscriptionId } = item.delivery;
@@ -72,17 +117,18 @@ export function createOrderedDeliveries(options: {
   /** One attempt through the dispatcher (concurrency and rate per subscription), not before `dueAt`. */
   const attemptOnce = (item: Item, delivery: Delivery) =>
     new Promise<AttemptOutcome | undefined>((resolve, reject) => {
-      // Revoked before its turn: the dispatcher drops the job, and the head is given up here.
-      if (item.signal.aborted) return resolve(undefined);
+      // Revoked (or parked) before its turn: the dispatcher drops the job, and the head is given up (or moved) here.
+      const signal = AbortSignal.any([item.signal, item.park.signal]);
+      if (signal.aborted) return resolve(undefined);
       const onAbort = () => item.running || resolve(undefined);
-      item.signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       options.dispatcher.submit({
         subscriptionId: delivery.subscriptionId,
         dueAt: delivery.notBefore ?? 0,
-        signal: item.signal,
+        signal,
         run: async () => {
-          item.signal.removeEventListener('abort', onAbort);
-          if (item.signal.aborted) return resolve(undefined);
+          signal.removeEventListener('abort', onAbort);
+          if (signal.aborted) return resolve(undefined);
           item.running = true;
           try {
             resolve(await options.attempt(delivery, item.origin));
@@ -102,6 +148,7 @@ export function createOrderedDeliveries(options: {
     try {
       for (;;) {
         const outcome = await attemptOnce(item, delivery);
+        if (outcome === undefined && !item.signal.aborted && item.park.signal.aborted) return parkKey(item, delivery, held);
         if (outcome === undefined || item.signal.aborted) return advance(item, queues.abandon(item.key, item));
         const { entry } = outcome;
         if (entry.outcome !== 'retry') {
@@ -116,10 +163,21 @@ export function createOrderedDeliveries(options: {
         options.onAttempt(inPlace);
         held.push(attemptRecord(inPlace, options.topics));
         delivery = next;
+        if (canPark(item)) {
+          const partition = partitionOf(item);
+          if (!retrying.has(partition)) retrying.set(partition, new Set());
+          retrying.get(partition)!.add(item);
+          parkIfOverdue(item);
+          if (item.park.signal.aborted) return parkKey(item, delivery, held);
+        }
       }
     } catch (error) {
       // The core turns the rejection into an internal dead letter; the key moves on after it.
       finished(item, 'dead-lettered', () => item.reject(error), 'continue');
+    } finally {
+      const heads = retrying.get(partitionOf(item));
+      heads?.delete(item);
+      if (heads?.size === 0) retrying.delete(partitionOf(item));
     }
   };
 
@@ -166,12 +224,22 @@ export function createOrderedDeliveries(options: {
           delivery: { ...delivery, orderKey },
           origin,
           onDeadLetter: ordered.onDeadLetter,
+          replay,
           signal,
+          park: new AbortController(),
           running: false,
           resolve: settle(resolve),
           reject: settle(reject),
         };
         if (signal.aborted) return reject(signal.reason);
+        if (canPark(item)) {
+          // A tier record: the retrying heads of its partition it passes by parkAfter are parked;
+          // a record of a parked key joins the parking topic behind the ones already there.
+          const partition = partitionOf(item);
+          newest.set(partition, Math.max(newest.get(partition) ?? -1, Number(origin.offset)));
+          for (const head of retrying.get(partition) ?? []) parkIfOverdue(head);
+          if (parking!.isParked(key)) return resolve(parking!.append(key, item.delivery, replay));
+        }
         signal.addEventListener('abort', onAbort, { once: true });
         const arrival = queues.arrive(key, item, { unpark: replay });
         if (arrival === 'start') void run(item);

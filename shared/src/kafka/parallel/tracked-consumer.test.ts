@@ -19,7 +19,7 @@ interface Pending {
 }
 
 /** The core on the fake port, with a handler the test finishes record by record. */
-async function harness(options: { callTimeoutMs?: number; handoverMs?: number; maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
+async function harness(options: { windowOf?: (topic: string) => number | undefined; callTimeoutMs?: number; handoverMs?: number; maxWindow?: number; maxBuffered?: number; leaseMs?: number; stallMs?: number; now?: () => number } = {}) {
   const broker = new FakeBroker();
   const consumer = new FakeConsumer();
   const pending = new Map<string, Pending>();
@@ -36,6 +36,7 @@ async function harness(options: { callTimeoutMs?: number; handoverMs?: number; m
     logger,
     maxBuffered: options.maxBuffered ?? 1_000,
     maxWindow: options.maxWindow ?? 1_000,
+    ...(options.windowOf ? { windowOf: options.windowOf } : {}),
     commitIntervalMs: 1,
     maxRecordBytes: 10_000,
     membershipLeaseMs: options.leaseMs ?? 60_000,
@@ -252,6 +253,16 @@ describe('tracked consumer on the Kafka port', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(h.committed(0), 1, 'nothing committed after the revocation');
     assertExactlyOnce(h, [0], 6);
+  });
+
+  it('a topic given a smaller window pauses its partitions at that window, and resumes them once half of it is committed', async () => {
+    const h = await track({ maxWindow: 100, windowOf: (topic) => (topic === TOPIC ? 4 : undefined) });
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2, 3, 4, 5]);
+    assert.ok(h.consumer.paused.has(`${TOPIC}:0`), 'paused at 4 offsets, not 100');
+    assert.deepEqual(h.handled, ['0:0', '0:1', '0:2', '0:3']);
+    h.finish();
+    await until(() => h.committed(0) === 4, 'offset 4');
+    await until(() => !h.consumer.paused.has(`${TOPIC}:0`), 'resumed');
   });
 
   it('a partition reassigned to a new member id restarts from the committed offset and skips finished ones', async () => {

@@ -52,6 +52,8 @@ export interface TrackedConsumerOptions {
   maxBuffered: number;
   /** Offsets a partition may run ahead of its commit (bounded by what the commit metadata holds). */
   maxWindow: number;
+  /** A smaller window for a topic's partitions (the deliverer's parking topic), capped by `maxWindow`. */
+  windowOf?: (topic: string) => number | undefined;
   commitIntervalMs: number;
   /** Outcome records larger than this are quarantined (the topics' `max.message.bytes` bounds it). */
   maxRecordBytes: number;
@@ -107,6 +109,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   const handoverMs = options.handoverMs ?? 2_000;
   const maxWindow = Math.min(options.maxWindow, maxWindowForMetadata());
   if (maxWindow < options.maxWindow) logger.warn({ maxWindow, asked: options.maxWindow }, 'window bounded by what commit metadata can hold');
+  const windowOf = (topic: string) => Math.min(maxWindow, options.windowOf?.(topic) ?? maxWindow);
 
   const held = new Map<string, Held>();
   let memberId: string | undefined;
@@ -162,7 +165,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     onCommitted: (count) => {
       if (count > 0) lastProgress = now();
       for (const partition of held.values()) {
-        if (partition.pausedFor === 'window' && partition.tracker.next - partition.tracker.base < maxWindow / 2) resume(partition);
+        if (partition.pausedFor === 'window' && partition.tracker.next - partition.tracker.base < windowOf(partition.topic) / 2) resume(partition);
       }
       signalCapacity();
     },
@@ -272,7 +275,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     for (const record of batch.records) {
       const current = () => !stopping && control.active() && held.get(partition.key) === partition;
       if (!current()) return;
-      if (record.offset - tracker.base >= maxWindow) {
+      if (record.offset - tracker.base >= windowOf(partition.topic)) {
         pause(partition, 'window');
         return;
       }

@@ -1,0 +1,72 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@hookrail/shared';
+import { createParkedCounts, parseParkedStateKey, type ParkedCounts } from './parking-rules.ts';
+
+/**
+ * A lane's view of its tier's parked-state topic: read from the beginning and tailed, by a
+ * consumer of its own (a group per process, nothing committed), into `ParkedCounts`.
+ * `caughtUp()` resolves once everything the topic held when it was called has been read: a
+ * member taking over a tier partition waits for it before handling its ordered deliveries.
+ */
+export interface ParkedStateView {
+  readonly counts: ParkedCounts;
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startParkedStateView(options: { kafka: Kafka; topic: string; groupId: string; logger: Logger }): Promise<ParkedStateView> {
+  const { kafka, topic, logger } = options;
+  const counts = createParkedCounts();
+  /** Per partition, one past the last offset read (transaction markers included). */
+  const position = new Map<number, number>();
+  const waiters = new Set<{ ends: Map<number, number>; done: () => void }>();
+  const check = () => {
+    for (const waiter of waiters) {
+      if ([...waiter.ends].every(([partition, end]) => (position.get(partition) ?? 0) >= end)) {
+        waiters.delete(waiter);
+        waiter.done();
+      }
+    }
+  };
+
+  const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000 });
+  // Batches of only transaction markers never reach eachBatch; the end-of-batch event fires for them too.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    position.set(payload.partition, Math.max(position.get(payload.partition) ?? 0, Number(payload.lastOffset) + 1));
+    check();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      for (const message of batch.messages) {
+        const key = message.key && parseParkedStateKey(message.key.toString('utf8'));
+        const n = Number(message.value?.toString('utf8'));
+        if (key && Number.isInteger(n)) counts.observe(key.kind, `${key.subscriptionId}\n${key.orderKey}`, n);
+        else logger.warn({ topic, offset: message.offset }, 'ignoring a record of the parked-state topic that is not a count');
+        resolveOffset(message.offset);
+      }
+    },
+  });
+
+  return {
+    counts,
+    async caughtUp() {
+      const admin = kafka.admin();
+      await admin.connect();
+      let ends: Array<{ partition: number; high: string; low: string }>;
+      try {
+        ends = await admin.fetchTopicOffsets(topic);
+      } finally {
+        await admin.disconnect();
+      }
+      const waiting = new Map(ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]));
+      await new Promise<void>((done) => {
+        waiters.add({ ends: waiting, done });
+        check();
+      });
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
