@@ -37,7 +37,7 @@ export async function sendBack(
   options: {
     perSecond: number;
     onProgress: (done: number) => void;
-    /** `subscriptions enable --replay-since`: the enable's time, carried by each delivery (policy/parked.ts). */
+    /** `subscriptions enable --replay-since`: the enable's time, carried by each delivery (policy/disabled-subscription.ts). */
     enabledAt?: number;
   },
 ): Promise<number> {

@@ -12,7 +12,7 @@ import {
 import type { DestinationGuard, DestinationView } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult, type Classification } from './policy/classify.ts';
-import { isParked, parkedDetail } from './policy/parked.ts';
+import { heldByDisable, disabledDetail } from './policy/disabled-subscription.ts';
 import { decideRetry, type RetryDecision } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
@@ -115,7 +115,7 @@ export async function attemptDelivery(
       : noAttempt('subscription-missing', `subscription ${delivery.subscriptionId} does not exist (deleted after routing?)`);
   }
   if (!subscription.enabled) return noAttempt('subscription-disabled', `subscription ${delivery.subscriptionId} is disabled`);
-  if (isParked(subscription, delivery)) return noAttempt('subscription-disabled', parkedDetail(subscription));
+  if (heldByDisable(subscription, delivery)) return noAttempt('subscription-disabled', disabledDetail(subscription));
 
   const timestampSeconds = Math.floor(attemptedAt / 1_000);
   const signed = signAttempt({ deliveryId: delivery.deliveryId, timestampSeconds, body: delivery.payload, secrets: subscription.secrets });
