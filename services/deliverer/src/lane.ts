@@ -24,7 +24,7 @@ import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 import { createOrderedDeliveries, type Parking } from './ordering/ordered-delivery.ts';
 import { startParkedStateView, type ParkedStateView } from './ordering/parked-state.ts';
-import { parkedStateKey, type ParkedCount } from './ordering/parking-rules.ts';
+import { holdValue, parkedStateKey, type ParkedStateKind } from './ordering/parking-rules.ts';
 
 export interface TierLane {
   stop(): Promise<void>;
@@ -92,9 +92,9 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     if (!read) stateRead.set(signal, (read = untilRead(parkedState, signal, log)));
     return read;
   };
-  const stateRecord = (kind: ParkedCount, key: string, n: number): OutgoingRecord => {
+  const stateRecord = (kind: ParkedStateKind, key: string, value: string): OutgoingRecord => {
     const split = key.indexOf('\n');
-    return { topic: topics.parkedState(tier), message: { key: parkedStateKey(kind, key.slice(0, split), key.slice(split + 1)), value: String(n) } };
+    return { topic: topics.parkedState(tier), message: { key: parkedStateKey(kind, key.slice(0, split), key.slice(split + 1)), value } };
   };
   const parking: Parking | undefined = parkedState && {
     parkAfter: settings.parkAfter,
@@ -105,8 +105,13 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
       const headers = { ...deliveryHeaders(delivery), [H.parkedSeq]: String(n), ...(replay ? { [H.replayOf]: topics.dlq } : {}) };
       return [
         { topic: parkedTopic, message: { key, value: delivery.payload, headers } },
-        stateRecord('appended', key, n),
+        stateRecord('appended', key, String(n)),
       ];
+    },
+    holdState: (key) => parkedState.holds.state(key),
+    writeHold(key, hold) {
+      parkedState.holds.write(key, hold);
+      return stateRecord('held', key, holdValue(hold));
     },
   };
   /** A parked delivery's outcome also records it drained (its number), in the same transaction. */
@@ -114,7 +119,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     const n = Number(headerString(record.headers, H.parkedSeq));
     const subscriptionId = headerString(record.headers, H.subscriptionId);
     if (record.topic !== parkedTopic || !Number.isInteger(n) || subscriptionId === undefined) return records;
-    return [...records, stateRecord('drained', `${subscriptionId}\n${headerString(record.headers, H.orderKey) ?? ''}`, n)];
+    return [...records, stateRecord('drained', `${subscriptionId}\n${headerString(record.headers, H.orderKey) ?? ''}`, String(n))];
   };
 
   const dispatcher = createDispatcher({
@@ -212,8 +217,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
         if (orderedBy) {
           const replay = record.headers?.[H.replayOf] !== undefined;
           const handle = () => ordered.handle({ delivery, ordered: orderedBy, origin: originOf(record), replay, signal });
-          // A tier partition new to this lane: which keys are parked is known before its first ordered delivery.
-          return record.topic === parkedTopic ? handle() : parkedStateRead(signal).then(handle);
+          // A partition new to this lane: which keys are parked or held is known before its first ordered delivery.
+          return parkedStateRead(signal).then(handle);
         }
         return new Promise<OutgoingRecord[]>((resolve, reject) => {
           // Settles when the record's assignment ends, too; the listener goes when it settles.

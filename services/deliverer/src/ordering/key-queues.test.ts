@@ -50,6 +50,16 @@ describe('per-key queues of ordered subscriptions', () => {
     assert.equal(queues.isParked('k'), false);
   });
 
+  it('parks a key the durable state holds, and unparks one it says was released elsewhere', () => {
+    const queues = createKeyQueues<string>();
+    assert.equal(queues.arrive('k', 'a4', { held: true }), 'park', 'held in the parked-state topic (after a restart)');
+    assert.equal(queues.arrive('k', 'a5'), 'park');
+    assert.equal(queues.arrive('k', 'a1-replayed', { unpark: true, held: true }), 'start', 'a replay wins over the hold');
+    queues.arrive('j', 'j1');
+    queues.finish('j', 'j1', 'dead-lettered', 'park');
+    assert.equal(queues.arrive('j', 'j2', { unpark: true }), 'start', 'released by another instance while this one had it parked');
+  });
+
   it('hands back a moved key\'s items, head first, and starts the key afresh on its next arrival', () => {
     const queues = createKeyQueues<string>();
     for (const item of ['a1', 'a2', 'a3']) queues.arrive('k', item);

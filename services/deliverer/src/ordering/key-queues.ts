@@ -6,7 +6,9 @@
  *
  * After a dead-lettered head, `continue` starts the next item; `park` hands back every waiting
  * item to be dead-lettered as parked, and parks the key: later arrivals are parked too, until
- * an arrival that is an operator's replay (`unpark`) clears it.
+ * an arrival that is an operator's replay (`unpark`) clears it. What the lane knows durably
+ * (the parked-state topic) is passed in with each arrival: `held` parks the key, `unpark`
+ * clears it (a release this lane did not see).
  */
 export type OnDeadLetter = 'continue' | 'park';
 
@@ -21,7 +23,7 @@ export interface Advance<T> {
 }
 
 export interface KeyQueues<T> {
-  arrive(key: string, item: T, options?: { unpark?: boolean }): Arrival;
+  arrive(key: string, item: T, options?: { unpark?: boolean; held?: boolean }): Arrival;
   /** The head ended: delivered, or dead-lettered (then `onDeadLetter` decides about the rest). */
   finish(key: string, head: T, result: 'delivered' | 'dead-lettered', onDeadLetter: OnDeadLetter): Advance<T>;
   /** An item given up unfinished (its partition was revoked): removed; a head lets the next one start. */
@@ -57,6 +59,7 @@ export function createKeyQueues<T>(): KeyQueues<T> {
   return {
     arrive(key, item, options) {
       if (options?.unpark) parked.delete(key);
+      else if (options?.held) parked.add(key);
       if (parked.has(key)) return 'park';
       const queue = queues.get(key);
       if (!queue) {

@@ -5,7 +5,7 @@ import { attemptDelivery, type AttemptDependencies } from '../attempt.ts';
 import { createDispatcher } from '../dispatch/dispatcher.ts';
 import type { HttpSender } from '../http/sender.ts';
 import { createOrderedDeliveries, type Parking } from './ordered-delivery.ts';
-import { createParkedCounts } from './parking-rules.ts';
+import { createHolds, createParkedCounts, holdValue, parseParkedStateRecord } from './parking-rules.ts';
 
 const topics = topicNames('t');
 const subscription = parseSubscription({
@@ -160,16 +160,22 @@ describe('ordered deliveries in a lane', () => {
 
 describe('parking a long-blocked ordered key', () => {
   const PARKED = topics.parked(2);
-  const parkingFor = () => {
+  const STATE = topics.parkedState(2);
+  const parkingFor = (holds = createHolds()) => {
     const counts = createParkedCounts();
     const parking: Parking = {
       parkAfter: 3,
       isParkingTopic: (topic) => topic === PARKED,
       isParked: (key) => counts.isParked(key),
       append: (key, delivery) => [{ topic: PARKED, message: { key, value: delivery.payload, headers: { ...deliveryHeaders(delivery), [H.parkedSeq]: String(counts.append(key)) } } }],
+      holdState: (key) => holds.state(key),
+      writeHold: (key, hold) => (holds.write(key, hold), { topic: STATE, message: { key: `held:${key.replace('\n', ':')}`, value: holdValue(hold) } }),
     };
-    return { counts, parking };
+    return { counts, holds, parking };
   };
+  /** The holds and releases among outcome records, as the state topic's reader parses them. */
+  const holdsIn = (records: OutgoingRecord[]) =>
+    records.filter((r) => r.topic === STATE).map((r) => parseParkedStateRecord(String(r.message.key), String(r.message.value)));
   const parked = (records: OutgoingRecord[]) => records.filter((r) => r.topic === PARKED).map((r) => r.message.headers as Record<string, string>);
 
   it('moves a retrying head and its followers, in order and with the head\'s retry state, once parkAfter offsets passed it; later events of the key follow them', async () => {
@@ -200,6 +206,39 @@ describe('parking a long-blocked ordered key', () => {
     const a4 = handle('a4', 'a');
     assert.deepEqual(parked(await a4.result), [], 'drained: the key is delivered directly again');
     assert.deepEqual(sent, ['a1', 'b1', 'b2', 'a4']);
+  });
+
+  it('holds a key parked by a dead head in the state topic, keeps it parked after a restart, and releases it with the replay', async () => {
+    const first = parkingFor();
+    const before = setup({ a1: [400] }, 'park', { parking: first.parking });
+    const a1 = before.handle('a1', 'a');
+    const a2 = before.handle('a2', 'a');
+    const dead = await a1.result;
+    assert.equal(errorOf(dead), 'permanent');
+    const [hold] = holdsIn(dead);
+    assert.equal(hold?.kind, 'held', 'the hold goes out with the dead letter');
+    assert.deepEqual(hold?.kind === 'held' && [hold.key, hold.hold], ['sub\na', { state: 'held', head: 'a1', at: `${TOPIC}:0:0` }]);
+    a1.commit();
+    assert.equal(errorOf(await a2.result), 'parked');
+
+    // A restart: the memory is gone, the state topic is read back.
+    const holds = createHolds();
+    if (hold?.kind === 'held') holds.observe(hold.key, hold.hold);
+    const after = setup({}, 'park', { parking: parkingFor(holds).parking });
+    const a3 = after.handle('a3', 'a');
+    const b1 = after.handle('b1', 'b');
+    assert.equal(errorOf(await a3.result), 'parked', 'still parked after the restart');
+    assert.deepEqual(holdsIn(await a3.result), []);
+    assert.equal(errorOf(await b1.result), undefined, 'other keys deliver');
+
+    const replay = after.handle('a1', 'a', { replay: true });
+    const replayed = await replay.result;
+    assert.deepEqual(holdsIn(replayed).map((h) => h?.kind === 'held' && h.hold.state), ['released'], 'the replay releases it with its outcome');
+    assert.equal(errorOf(replayed), undefined);
+    replay.commit();
+    const a4 = after.handle('a4', 'a');
+    assert.equal(errorOf(await a4.result), undefined, 'the release wins over the hold not yet read back');
+    assert.deepEqual(after.sent, ['b1', 'a1', 'a4']);
   });
 
   it('leaves a head that is not retrying where it is', async () => {

@@ -2,7 +2,7 @@ import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDeli
 import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { createKeyQueues } from './key-queues.ts';
-import { shouldPark } from './parking-rules.ts';
+import { shouldPark, type Hold } from './parking-rules.ts';
 
 /**
  * Ordered subscriptions in a lane: per (subscription, key) one delivery in flight, in the order
@@ -28,6 +28,10 @@ export interface Parking {
   isParked(key: string): boolean;
   /** The outcome records that append the delivery (with its retry state) to the parking topic; a replay stays one. */
   append(key: string, delivery: Delivery, replay: boolean): OutgoingRecord[];
+  /** Whether the parked-state topic (or this lane's own write, until read back) holds the key for `onDeadLetter: park`. */
+  holdState(key: string): Hold['state'] | undefined;
+  /** The state record of a hold or release, taken as known at once; it goes out with the outcome that causes it. */
+  writeHold(key: string, hold: Hold): OutgoingRecord;
 }
 
 export interface OrderedDeliveries {
@@ -76,6 +80,7 @@ export function createOrderedDeliveries(options: {
   /** Finished heads whose outcome is not committed yet, by consumed `topic:partition:offset`. */
   const uncommitted = new Map<string, () => void>();
   const where = (topic: string, partition: number, offset: string | number) => `${topic}:${partition}:${offset}`;
+  const at = (origin: Origin) => where(origin.topic, origin.partition, origin.offset);
   /** Heads retrying in place, and the newest offset read, per tier partition (`topic:partition`). */
   const retrying = new Map<string, Set<Item>>();
   const newest = new Map<string, number>();
@@ -153,7 +158,10 @@ export function createOrderedDeliveries(options: {
         const { entry } = outcome;
         if (entry.outcome !== 'retry') {
           options.onAttempt(entry);
-          return finished(item, entry.outcome === 'delivered' ? 'delivered' : 'dead-lettered', () => item.resolve([...held, ...outcome.records]));
+          const result = entry.outcome === 'delivered' ? 'delivered' : 'dead-lettered';
+          // A dead head that parks its key holds it durably too, in the transaction of its dead letter.
+          const holds = result === 'dead-lettered' && item.onDeadLetter === 'park' && parking ? [parking.writeHold(item.key, { state: 'held', head: item.delivery.deliveryId, at: at(item.origin) })] : [];
+          return finished(item, result, () => item.resolve([...held, ...outcome.records, ...holds]));
         }
         // Retried in place: the retry record is not sent; its headers carry the next attempt's state.
         const retry = outcome.records.find((record) => record.topic === entry.retryTopic);
@@ -210,6 +218,8 @@ export function createOrderedDeliveries(options: {
       return new Promise<OutgoingRecord[]>((resolve, reject) => {
         const orderKey = delivery.orderKey ?? orderKeyOf(ordered, delivery.payload);
         const key = `${delivery.subscriptionId}\n${orderKey}`;
+        /** Set when this delivery is the replay that unparks its key: it goes out first in its outcome (a hold after it wins). */
+        let release: OutgoingRecord | undefined;
         const onAbort = () => {
           reject(signal.reason);
           // A head whose request is under way is given up when the request ends (in `run`).
@@ -228,7 +238,7 @@ export function createOrderedDeliveries(options: {
           signal,
           park: new AbortController(),
           running: false,
-          resolve: settle(resolve),
+          resolve: settle((records: OutgoingRecord[]) => resolve(release ? [release, ...records] : records)),
           reject: settle(reject),
         };
         if (signal.aborted) return reject(signal.reason);
@@ -241,7 +251,10 @@ export function createOrderedDeliveries(options: {
           if (parking!.isParked(key)) return resolve(parking!.append(key, item.delivery, replay));
         }
         signal.addEventListener('abort', onAbort, { once: true });
-        const arrival = queues.arrive(key, item, { unpark: replay });
+        // Durably held (a restart or a rebalance forgets the memory), or released where this lane did not see it.
+        const hold = parking?.holdState(key);
+        if (replay && parking && (hold === 'held' || queues.isParked(key))) release = parking.writeHold(key, { state: 'released', at: at(origin) });
+        const arrival = queues.arrive(key, item, { unpark: replay || hold === 'released', held: hold === 'held' });
         if (arrival === 'start') void run(item);
         else if (arrival === 'park') item.resolve(parkedOutcome(item));
         else warnIfPiling(item);

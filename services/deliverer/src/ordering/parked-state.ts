@@ -1,15 +1,17 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@hookrail/shared';
-import { createParkedCounts, parseParkedStateKey, type ParkedCounts } from './parking-rules.ts';
+import { createHolds, createParkedCounts, parseParkedStateRecord, type Holds, type ParkedCounts } from './parking-rules.ts';
 
 /**
  * A lane's view of its tier's parked-state topic: read from the beginning and tailed, by a
- * consumer of its own (a group per process, nothing committed), into `ParkedCounts`.
+ * consumer of its own (a group per process, nothing committed), into `ParkedCounts` and
+ * `Holds` (keys held by `onDeadLetter: park`).
  * `caughtUp()` resolves once everything the topic held when it was called has been read: a
- * member taking over a tier partition waits for it before handling its ordered deliveries.
+ * member taking over a tier or parking partition waits for it before handling its ordered deliveries.
  */
 export interface ParkedStateView {
   readonly counts: ParkedCounts;
+  readonly holds: Holds;
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -17,6 +19,7 @@ export interface ParkedStateView {
 export async function startParkedStateView(options: { kafka: Kafka; topic: string; groupId: string; logger: Logger }): Promise<ParkedStateView> {
   const { kafka, topic, logger } = options;
   const counts = createParkedCounts();
+  const holds = createHolds();
   /** Per partition, one past the last offset read (transaction markers included). */
   const position = new Map<number, number>();
   const waiters = new Set<{ ends: Map<number, number>; done: () => void }>();
@@ -41,10 +44,10 @@ export async function startParkedStateView(options: { kafka: Kafka; topic: strin
     autoCommit: false,
     eachBatch: async ({ batch, resolveOffset }) => {
       for (const message of batch.messages) {
-        const key = message.key && parseParkedStateKey(message.key.toString('utf8'));
-        const n = Number(message.value?.toString('utf8'));
-        if (key && Number.isInteger(n)) counts.observe(key.kind, `${key.subscriptionId}\n${key.orderKey}`, n);
-        else logger.warn({ topic, offset: message.offset }, 'ignoring a record of the parked-state topic that is not a count');
+        const state = message.key ? parseParkedStateRecord(message.key.toString('utf8'), message.value?.toString('utf8')) : undefined;
+        if (state?.kind === 'held') holds.observe(state.key, state.hold);
+        else if (state) counts.observe(state.kind, state.key, state.n);
+        else logger.warn({ topic, offset: message.offset }, 'ignoring a record of the parked-state topic that is neither a count nor a hold');
         resolveOffset(message.offset);
       }
     },
@@ -52,6 +55,7 @@ export async function startParkedStateView(options: { kafka: Kafka; topic: strin
 
   return {
     counts,
+    holds,
     async caughtUp() {
       const admin = kafka.admin();
       await admin.connect();

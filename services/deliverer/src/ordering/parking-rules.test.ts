@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createParkedCounts, parkedStateKey, parseParkedStateKey, shouldPark } from './parking-rules.ts';
+import { createHolds, createParkedCounts, holdValue, parkedStateKey, parseHoldValue, parseParkedStateKey, parseParkedStateRecord, shouldPark, type Hold } from './parking-rules.ts';
 
 describe('when a retrying head is parked', () => {
   it('parks once parkAfter offsets of its partition were read past it, not before', () => {
@@ -48,5 +48,62 @@ describe('whether a key is parked', () => {
     counts.observe('drained', 'k', 7);
     assert.equal(counts.isParked('k'), false);
     assert.equal(counts.append('k'), 8);
+  });
+});
+
+describe('parked-state records', () => {
+  it('reads counts and holds, and nothing else', () => {
+    assert.deepEqual(parseParkedStateRecord('appended:s:k', '3'), { kind: 'appended', key: 's\nk', n: 3 });
+    const held: Hold = { state: 'held', head: 'msg_1', at: 't:0:7' };
+    assert.deepEqual(parseParkedStateRecord('held:s:a:b', holdValue(held)), { kind: 'held', key: 's\na:b', hold: held });
+    const released: Hold = { state: 'released', at: 't:0:9' };
+    assert.deepEqual(parseParkedStateRecord('held:s:k', holdValue(released)), { kind: 'held', key: 's\nk', hold: released });
+    assert.equal(parseParkedStateRecord('held:s:k', '3'), undefined, 'a count under a hold key');
+    assert.equal(parseParkedStateRecord('appended:s:k', holdValue(held)), undefined, 'a hold under a count key');
+    assert.equal(parseParkedStateRecord('drained:s:k', undefined), undefined, 'a tombstone');
+    assert.equal(parseParkedStateRecord('drained:s:k', ''), undefined);
+    assert.equal(parseParkedStateRecord('parked:s:k', '1'), undefined);
+  });
+  it('reads only well-formed hold values', () => {
+    assert.equal(parseHoldValue('held'), undefined);
+    assert.equal(parseHoldValue('{"held":"msg_1"}'), undefined, 'no at');
+    assert.equal(parseHoldValue('{"released":"yes","at":"t:0:1"}'), undefined);
+    assert.equal(parseHoldValue('null'), undefined);
+  });
+});
+
+describe('whether a key is held by onDeadLetter: park', () => {
+  const held = (at: string): Hold => ({ state: 'held', head: 'msg_1', at });
+  const released = (at: string): Hold => ({ state: 'released', at });
+
+  it('follows the last hold or release read', () => {
+    const holds = createHolds();
+    assert.equal(holds.state('k'), undefined);
+    holds.observe('k', held('t:0:1'));
+    assert.equal(holds.state('k'), 'held');
+    holds.observe('k', released('t:0:5'));
+    assert.equal(holds.state('k'), 'released');
+    holds.observe('k', held('t:0:9'));
+    assert.equal(holds.state('k'), 'held', 'held again by a later dead head');
+    assert.equal(holds.state('other'), undefined);
+  });
+  it('lets its own release win over a stale hold until the release is read back', () => {
+    const holds = createHolds();
+    holds.observe('k', held('t:0:1'));
+    holds.write('k', released('t:0:5'));
+    holds.observe('k', held('t:0:1'));
+    assert.equal(holds.state('k'), 'released', 'the hold read again (a late record) does not undo the replay');
+    holds.observe('k', released('t:0:5'));
+    holds.observe('k', held('t:0:9'));
+    assert.equal(holds.state('k'), 'held', 'once read back, later records count again');
+  });
+  it('lets its own hold win over a stale release until the hold is read back', () => {
+    const holds = createHolds();
+    holds.observe('k', released('t:0:5'));
+    holds.write('k', held('t:0:9'));
+    assert.equal(holds.state('k'), 'held');
+    holds.observe('k', held('t:0:9'));
+    holds.observe('k', released('t:0:12'));
+    assert.equal(holds.state('k'), 'released', 'released by another instance after its hold was read back');
   });
 });

@@ -11,6 +11,11 @@
  * outcome it committed (`drained`). A key is parked while appended > drained. Counts only grow
  * (the larger of what is known wins), so stale knowledge can only make the owner append more,
  * which keeps order; it can never send a key's event directly past a parked one.
+ *
+ * Whether a key is held by `onDeadLetter: park`: `held:<subscription>:<key>` records the dead
+ * head that parked it (written with its dead letter) and then its release (written with the
+ * outcome of the replay that unparked it); the last record read wins, except that what this
+ * lane wrote itself wins until it is read back (a replay's release over a stale `held`).
  */
 export function shouldPark(input: { headOffset: number; newestOffset: number; parkAfter: number }): boolean {
   return input.newestOffset - input.headOffset >= input.parkAfter;
@@ -18,16 +23,89 @@ export function shouldPark(input: { headOffset: number; newestOffset: number; pa
 
 export type ParkedCount = 'appended' | 'drained';
 
+export type ParkedStateKind = ParkedCount | 'held';
+
 /** The compacted state record's key: `appended:<subscription>:<order key>`. */
-export function parkedStateKey(kind: ParkedCount, subscriptionId: string, orderKey: string): string {
+export function parkedStateKey(kind: ParkedStateKind, subscriptionId: string, orderKey: string): string {
   return `${kind}:${subscriptionId}:${orderKey}`;
 }
 
 /** The (kind, subscription, key) of a state record key, or undefined if it is not one. */
-export function parseParkedStateKey(text: string): { kind: ParkedCount; subscriptionId: string; orderKey: string } | undefined {
-  const match = /^(appended|drained):([^:]+):(.*)$/s.exec(text);
+export function parseParkedStateKey(text: string): { kind: ParkedStateKind; subscriptionId: string; orderKey: string } | undefined {
+  const match = /^(appended|drained|held):([^:]+):(.*)$/s.exec(text);
   if (!match) return undefined;
-  return { kind: match[1] as ParkedCount, subscriptionId: match[2]!, orderKey: match[3]! };
+  return { kind: match[1] as ParkedStateKind, subscriptionId: match[2]!, orderKey: match[3]! };
+}
+
+/**
+ * A key held by `onDeadLetter: park`, or released: `at` is the consumed record whose outcome
+ * wrote it (`topic:partition:offset`, unique per write), `head` the dead head's delivery id.
+ */
+export type Hold = { state: 'held'; head: string; at: string } | { state: 'released'; at: string };
+
+/** The value of a `held:` state record. */
+export function holdValue(hold: Hold): string {
+  return JSON.stringify(hold.state === 'held' ? { held: hold.head, at: hold.at } : { released: true, at: hold.at });
+}
+
+/** A `held:` state record's value, or undefined if it is not one. */
+export function parseHoldValue(text: string): Hold | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { held, released, at } = value as Record<string, unknown>;
+  if (typeof at !== 'string') return undefined;
+  if (typeof held === 'string') return { state: 'held', head: held, at };
+  if (released === true) return { state: 'released', at };
+  return undefined;
+}
+
+/** A parked-state record (key and value as read), or undefined if it is neither a count nor a hold. */
+export function parseParkedStateRecord(
+  key: string,
+  value: string | undefined,
+): { kind: ParkedCount; key: string; n: number } | { kind: 'held'; key: string; hold: Hold } | undefined {
+  const parsed = parseParkedStateKey(key);
+  if (!parsed || value === undefined) return undefined;
+  const id = `${parsed.subscriptionId}\n${parsed.orderKey}`;
+  if (parsed.kind === 'held') {
+    const hold = parseHoldValue(value);
+    return hold && { kind: 'held', key: id, hold };
+  }
+  const n = Number(value);
+  return value !== '' && Number.isInteger(n) ? { kind: parsed.kind, key: id, n } : undefined;
+}
+
+export interface Holds {
+  /** A hold or release read from the state topic: the last one read wins. */
+  observe(key: string, hold: Hold): void;
+  /** A hold or release this lane writes: it wins until it is read back. */
+  write(key: string, hold: Hold): void;
+  /** Held, released, or never held as far as known. */
+  state(key: string): Hold['state'] | undefined;
+}
+
+/** Keys are opaque here (the lane uses subscription + "\n" + order key). */
+export function createHolds(): Holds {
+  const read = new Map<string, Hold>();
+  const written = new Map<string, Hold>();
+  return {
+    observe(key, hold) {
+      read.set(key, hold);
+      const own = written.get(key);
+      if (own && holdValue(own) === holdValue(hold)) written.delete(key);
+    },
+    write(key, hold) {
+      written.set(key, hold);
+    },
+    state(key) {
+      return (written.get(key) ?? read.get(key))?.state;
+    },
+  };
 }
 
 export interface ParkedCounts {
