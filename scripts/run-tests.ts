@@ -17,16 +17,20 @@ if (!process.env.KAFKA_BROKERS) {
 }
 console.log(`tests use the Kafka broker at ${process.env.KAFKA_BROKERS}`);
 
-const patterns = process.argv.slice(2).length > 0
-  ? process.argv.slice(2)
-  : ['shared/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'test/**/*.test.ts'];
+const unitPatterns = ['shared/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'bench/src/**/*.test.ts'];
+const integrationPatterns = ['test/**/*.test.ts'];
+const given = process.argv.slice(2);
+const flags = ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-concurrency=1', '--test-timeout=600000'];
+const run = (patterns: string[], options: { forceExit: boolean }) =>
+  spawnSync(process.execPath, [...flags, ...(options.forceExit ? ['--test-force-exit'] : []), ...patterns], { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
 const started = Date.now();
-const result = spawnSync(
-  process.execPath,
-  ['--disable-warning=TimeoutNegativeWarning', '--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=600000', ...patterns],
-  { cwd: root, stdio: 'inherit', env: process.env },
-);
+// Unit tests run without --test-force-exit: with it, a file's process can exit before all of
+// its results reach the runner, and those tests are silently missing from the count (measured:
+// 663, 636 and 621 of 663 unit tests in three runs). They are pure and leave nothing open.
+// Integration tests keep it: a broker client or child process left open by a failed test must
+// not hang the run (their exit hooks kill what they started).
+const status = given.length > 0 ? run(given, { forceExit: true }) : Math.max(run(unitPatterns, { forceExit: false }), run(integrationPatterns, { forceExit: true }));
 console.log(`test run took ${((Date.now() - started) / 1_000).toFixed(1)} s`);
 
 if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+process.exit(status);
