@@ -4,23 +4,17 @@
 // container orchestrator would; every (event × subscription) must still end delivered or as
 // exactly one DLQ record.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createKafka, ensureTopics, H } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
-import { repoRoot, testLogger, uniquePrefix } from './support/kafka.ts';
+import { testLogger, uniquePrefix } from './support/kafka.ts';
+import { ownBroker } from './support/own-broker.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { supervise } from './support/supervise.ts';
 import { alphaBetaEvents } from './support/tally.ts';
 import { applySubscriptions, createTestInstall, eventually, readAll, testSubscription, type TestInstall } from './support/topics.ts';
 
-const PORT = Number(process.env.RESTART_TEST_KAFKA_PORT ?? 19392);
-const home = mkdtempSync(join(tmpdir(), 'hookrail-broker-restart-'));
-const brokerEnv = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(PORT), KAFKA_CONTROLLER_PORT: String(PORT + 1) };
-const kafkaScript = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env: brokerEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const broker = ownBroker('broker-restart', Number(process.env.RESTART_TEST_KAFKA_PORT ?? 19392));
 
 describe('conservation across broker restarts', () => {
   let kafka: Kafka;
@@ -29,9 +23,8 @@ describe('conservation across broker restarts', () => {
   const source = uniquePrefix('restart-source');
 
   before(async () => {
-    kafkaScript('start');
-    kafka = createKafka({ brokers: [`127.0.0.1:${PORT}`], clientId: 'restart-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, ssl: false }, testLogger);
-    process.env.KAFKA_BROKERS_RESTART = `127.0.0.1:${PORT}`;
+    broker.start();
+    kafka = createKafka({ brokers: [broker.address], clientId: 'restart-test', connectionTimeoutMs: 3_000, requestTimeoutMs: 30_000, ssl: false }, testLogger);
     install = await createTestInstall(kafka, uniquePrefix('restart'), { tiers: { 1: { retries: 3 }, 2: { retries: 3 }, 3: { retries: 3 } } });
     const admin = kafka.admin();
     await admin.connect();
@@ -46,15 +39,11 @@ describe('conservation across broker restarts', () => {
 
   after(async () => {
     await receiver?.close();
-    try {
-      kafkaScript('stop');
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    broker.remove();
   });
 
   it('every event × subscription is delivered or dead-lettered exactly once', async () => {
-    const env = { ...install.env, HOOKRAIL_KAFKA_BROKERS: `127.0.0.1:${PORT}`, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_LOG_LEVEL: 'info' };
+    const env = { ...install.env, HOOKRAIL_KAFKA_BROKERS: broker.address, HOOKRAIL_ROUTER_SOURCE_TOPICS: source, HOOKRAIL_LOG_LEVEL: 'info' };
     const router = supervise('router', { ...env, HOOKRAIL_INSTANCE_ID: 'restart-router' });
     const deliverer = supervise('deliverer', { ...env, HOOKRAIL_INSTANCE_ID: 'restart-deliverer' });
     await Promise.all([router.ready(), deliverer.ready()]);
@@ -68,16 +57,19 @@ describe('conservation across broker restarts', () => {
       await producer.disconnect();
     };
 
+    // Work is in flight once the receiver has answered requests for this batch.
+    const inFlight = async () => {
+      const seen = receiver.requests.length;
+      await eventually(() => (receiver.requests.length >= seen + 20 ? true : undefined), 60_000, 'deliveries of the new events', 100);
+    };
     await produce(300);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    kafkaScript('stop'); // a clean broker restart while work is in flight
-    kafkaScript('start');
+    await inFlight();
+    broker.stop(); // a clean broker restart while work is in flight
+    broker.start();
     await produce(300);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const pid = Number(readFileSync(join(home, 'kafka.pid'), 'utf8'));
-    process.kill(pid, 'SIGKILL'); // and a crash
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    kafkaScript('start');
+    await inFlight();
+    await broker.kill(); // and a crash
+    broker.start();
     await produce(300);
 
     const settled = await eventually(async () => {

@@ -1,25 +1,57 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './kafka.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBroker, stopBroker } from '../../scripts/broker.ts';
+import { exitOnSignal } from './exit-on-signal.ts';
 
-/** A broker of a test's own (its own data folder and ports), to stop, kill and restart. */
+/**
+ * A broker of a test's own (its own data folder and ports), to stop, kill and restart. If the
+ * test process ends without `remove()`, an exit hook kills the broker and deletes its data.
+ */
 export function ownBroker(name: string, port: number) {
   const home = mkdtempSync(join(tmpdir(), `hookrail-${name}-`));
-  const env = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
-  const script = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const place = { home, port };
+  const pid = (): number | undefined => {
+    try {
+      return Number(readFileSync(join(home, 'kafka.pid'), 'utf8')) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // Running and ours: not a zombie (dead, not yet reaped), not a reused pid.
+  const alive = (p: number | undefined) => {
+    try {
+      return p !== undefined && !/\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8')) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(home);
+    } catch {
+      return false;
+    }
+  };
+  const lastResort = () => {
+    const p = pid();
+    if (alive(p)) process.kill(p!, 'SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  };
+  process.on('exit', lastResort);
+  exitOnSignal();
   return {
     address: `127.0.0.1:${port}`,
-    start: () => void script('start'),
-    stop: () => void script('stop'),
-    kill: () => process.kill(Number(readFileSync(join(home, 'kafka.pid'), 'utf8')), 'SIGKILL'),
+    start: () => void startBroker(place),
+    stop: () => stopBroker(place),
+    /** SIGKILL (a crash); resolves once the process is gone. */
+    async kill() {
+      const p = pid();
+      if (!alive(p)) throw new Error(`the ${name} broker is not running`);
+      process.kill(p!, 'SIGKILL');
+      while (alive(p)) await sleep(50);
+    },
     /** Stops the broker and deletes its data, whatever state it is in. */
     remove() {
       try {
-        script('stop');
+        stopBroker(place);
       } finally {
-        rmSync(home, { recursive: true, force: true });
+        lastResort();
+        process.off('exit', lastResort);
       }
     },
   };

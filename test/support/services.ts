@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after } from 'node:test';
+import { exitOnSignal } from './exit-on-signal.ts';
 import { repoRoot, testBrokers } from './kafka.ts';
 
 export type ServiceName = 'router' | 'deliverer' | 'monitor';
@@ -19,15 +21,26 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-// Services a test started and that still run: killed when the test process exits, whatever
-// the way (a failed assertion, --test-force-exit), so no run leaves an orphan behind.
+// Services a test started and that still run: killed once the file's tests are done (a test
+// that failed half-way leaves its services behind, and their pipes would keep the test process
+// from ending), and when the test process exits whatever the way (a signal included), so no
+// run leaves an orphan behind.
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
+let closed = false;
+const killLive = () => {
+  closed = true;
   for (const child of live) child.kill('SIGKILL');
-});
+};
+after(killLive);
+process.on('exit', killLive);
+exitOnSignal();
+
+/** True once the file's tests are done: a supervisor must not start a service again. */
+export const servicesClosed = (): boolean => closed;
 
 /** Starts a service's main as its own process, the way an operator runs it. */
 export function startService(name: ServiceName, env: Record<string, string>): RunningProcess {
+  if (closed) throw new Error(`${name}: the tests of this file are done, no service starts now`);
   const child = spawn(
     process.execPath,
     ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, `services/${name}/src/main.ts`)],

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startService, type RunningProcess, type ServiceName } from './services.ts';
+import { servicesClosed, startService, type RunningProcess, type ServiceName } from './services.ts';
 
 export interface Supervised {
   readonly restarts: number;
@@ -26,10 +26,10 @@ export function supervise(name: ServiceName, env: Record<string, string>): Super
     if (current) earlier.push(...current.logs);
     current = startService(name, env);
     void current.exited.then(() => {
-      if (stopped) return;
+      if (stopped || servicesClosed()) return;
       restarts++;
       setTimeout(() => {
-        if (!stopped) launch();
+        if (!stopped && !servicesClosed()) launch();
       }, 500);
     });
   };
