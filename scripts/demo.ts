@@ -5,13 +5,14 @@
 // Ctrl-C stops everything cleanly.
 //   DEMO_SECONDS=60 npm run demo      stops by itself after a minute
 //   DEMO_RATE=20 npm run demo         events per second (default 10)
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBroker } from './broker.ts';
 import { createTally, tallyTable, type Outcome } from './demo/tally.ts';
 import {
   baseConfigSchema,
@@ -37,10 +38,7 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 
 // 1. The broker.
 say('starting Kafka (scripts/kafka.sh start) …');
-const brokers = execFileSync('bash', [join(root, 'scripts/kafka.sh'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  .trim()
-  .split('\n')
-  .at(-1)!;
+const brokers = startBroker({}, { quiet: false });
 const logger = createLogger('demo', 'error');
 const config = baseConfigSchema.parse({ kafka: { brokers: [brokers] }, topics: { prefix, partitions: 3 }, tiers: { 2: { retries: 3 } } });
 const kafka = createKafka(config.kafka, logger, 'hookrail-demo');

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,21 +21,14 @@ import {
 } from '@hookrail/shared';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { stringify } from 'yaml';
-import { repoRoot } from './paths.ts';
+import { brokersFromEnv } from '../../scripts/broker.ts';
 import { nowMs } from './stats.ts';
 
 let brokerList: string[] | undefined;
 
 /** $KAFKA_BROKERS, else the project's broker (`scripts/kafka.sh start` is idempotent). */
 export function brokers(): string[] {
-  if (!brokerList) {
-    let value = process.env.KAFKA_BROKERS;
-    if (!value) {
-      const output = execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      value = output.trim().split('\n').at(-1)!;
-    }
-    brokerList = value.split(',');
-  }
+  brokerList ??= brokersFromEnv();
   return brokerList;
 }
 

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, createLogger, type Logger } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
+import { brokersFromEnv } from '../../scripts/broker.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -12,11 +12,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
  * project's own broker, started if it is not running (`scripts/kafka.sh start` is idempotent).
  */
 export function testBrokers(): string[] {
-  if (!process.env.KAFKA_BROKERS) {
-    const output = execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), 'start'], { encoding: 'utf8' });
-    process.env.KAFKA_BROKERS = output.trim().split('\n').at(-1)!;
-  }
-  return process.env.KAFKA_BROKERS.split(',');
+  return brokersFromEnv();
 }
 
 export const testLogger: Logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
