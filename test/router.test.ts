@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import { deliveryId, ensureTopics, H } from '@hookrail/shared';
-import { startSchemaRegistry, type RunningSchemaRegistry } from '../services/router/src/decode/testing/schema-registry.ts';
+import { startSchemaRegistry, type RunningSchemaRegistry } from '../services/router/test/schema-registry.ts';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';

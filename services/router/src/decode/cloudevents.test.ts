@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isJsonMediaType, isStructuredMode } from './cloudevents.ts';
 import { createDecoder } from './decoder.ts';
-import { kafkaRecord } from './testing/records.ts';
+import { kafkaRecord } from '../../test/records.ts';
 import type { InvalidReason } from './types.ts';
-import { assertEvent, assertInvalid } from './testing/assertions.ts';
+import { assertEvent, assertInvalid } from '../../test/assertions.ts';
 
 const ceHeaders = (overrides: Record<string, string | undefined> = {}): Record<string, string> => {
   const headers: Record<string, string | undefined> = {

@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { avroBigintLongHook } from './confluent.ts';
 import { createDecoder } from './decoder.ts';
-import { kafkaRecord } from './testing/records.ts';
-import { startSchemaRegistry, type RunningSchemaRegistry } from './testing/schema-registry.ts';
-import { assertEvent, assertInvalid } from './testing/assertions.ts';
+import { kafkaRecord } from '../../test/records.ts';
+import { startSchemaRegistry, type RunningSchemaRegistry } from '../../test/schema-registry.ts';
+import { assertEvent, assertInvalid } from '../../test/assertions.ts';
 
 
 function framed(schemaId: number, body: Buffer): Buffer {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDecoder } from './decoder.ts';
-import { kafkaRecord, kafkaRecords } from './testing/records.ts';
-import { assertEvent, assertInvalid } from './testing/assertions.ts';
+import { kafkaRecord, kafkaRecords } from '../../test/records.ts';
+import { assertEvent, assertInvalid } from '../../test/assertions.ts';
 
 describe('plain JSON events', () => {
   const decoder = createDecoder();

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import avsc from 'avsc';
 import { createDecoder } from './decoder.ts';
-import { reply, startHttpStub, type HttpStub } from './testing/http-stub.ts';
+import { startReceiver, type Receiver } from '../../../../test/support/receiver.ts';
+import { registryReply } from '../../test/schema-registry.ts';
 import type { DecodeResult, Decoder, InvalidReason, SourceRecord } from './types.ts';
 
 const REASONS = new Set<InvalidReason>([
@@ -125,7 +126,7 @@ function assertWellFormed(result: DecodeResult, record: SourceRecord): void {
 }
 
 describe('fuzzing decode()', () => {
-  let stub: HttpStub;
+  let stub: Receiver;
   let decoders: Decoder[];
 
   before(async () => {
@@ -138,18 +139,18 @@ describe('fuzzing decode()', () => {
       5: { schemaType: 'XML', schema: '<x/>' },
       6: 'garbage, not JSON',
     };
-    stub = await startHttpStub((request, response) => {
-      const id = Number(/\/schemas\/ids\/(-?\d+)/.exec(request.url ?? '')?.[1]);
+    stub = await startReceiver((request, response) => {
+      const id = Number(/\/schemas\/ids\/(-?\d+)/.exec(request.url)?.[1]);
       const schema = schemas[id];
-      if (schema !== undefined) return reply(response, 200, schema);
-      if (id === 99999) return reply(response, 404, { error_code: 40403, message: 'Schema not found' });
-      if (id % 2 === 0) return reply(response, 500, { message: 'boom' });
+      if (schema !== undefined) return registryReply(200, schema);
+      if (id === 99999) return registryReply(404, { error_code: 40403, message: 'Schema not found' });
+      if (id % 2 === 0) return registryReply(500, { message: 'boom' });
       response.socket?.destroy();
     });
     decoders = [
       createDecoder({ maxPayloadBytes: 512 }),
       createDecoder({ maxPayloadBytes: 512, idHeader: 'x-id', typeHeader: 'x-type', idPath: 'meta.id', typePath: 'meta.type', timePath: 'meta.time' }),
-      createDecoder({ maxPayloadBytes: 512, schemaRegistry: { url: stub.url, retries: 0, timeoutMs: 500 } }),
+      createDecoder({ maxPayloadBytes: 512, schemaRegistry: { url: stub.origin, retries: 0, timeoutMs: 500 } }),
     ];
   });
   after(() => stub.close());

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDecoder } from './decoder.ts';
 import { classifyRegistryError } from './registry-errors.ts';
-import { reply, startHttpStub, type HttpStub } from './testing/http-stub.ts';
-import { kafkaRecord } from './testing/records.ts';
+import { startReceiver, type Receiver } from '../../../../test/support/receiver.ts';
+import { registryReply } from '../../test/schema-registry.ts';
+import { kafkaRecord } from '../../test/records.ts';
 import type { DecodeResult } from './types.ts';
 
 function framed(schemaId: number, body = [0x02, 0x61]): Buffer {
@@ -21,30 +22,30 @@ function reasonOf(result: DecodeResult): string {
 }
 
 describe('registry failures seen through the decoder', () => {
-  let stub: HttpStub;
+  let stub: Receiver;
   let hits = 0;
 
   before(async () => {
-    stub = await startHttpStub((request, response) => {
-      const id = Number(/\/schemas\/ids\/(\d+)/.exec(request.url ?? '')?.[1]);
-      if (id === 404) return reply(response, 404, { error_code: 40403, message: `Schema ${id} not found` });
-      if (id === 4040) return reply(response, 404, '<html>404 page not found</html>');
-      if (id === 4041) return reply(response, 404, { error_code: 404, message: 'RESTEASY003210: Could not find resource for full path' });
-      if (id === 500) return reply(response, 500, { error_code: 50001, message: 'Error in the backend data store' });
-      if (id === 503) return reply(response, 503, 'Service Unavailable');
-      if (id === 401) return reply(response, 401, { error_code: 401, message: 'Unauthorized' });
+    stub = await startReceiver((request) => {
+      const id = Number(/\/schemas\/ids\/(\d+)/.exec(request.url)?.[1]);
+      if (id === 404) return registryReply(404, { error_code: 40403, message: `Schema ${id} not found` });
+      if (id === 4040) return registryReply(404, '<html>404 page not found</html>');
+      if (id === 4041) return registryReply(404, { error_code: 404, message: 'RESTEASY003210: Could not find resource for full path' });
+      if (id === 500) return registryReply(500, { error_code: 50001, message: 'Error in the backend data store' });
+      if (id === 503) return registryReply(503, 'Service Unavailable');
+      if (id === 401) return registryReply(401, { error_code: 401, message: 'Unauthorized' });
       if (id === 7) {
         hits += 1;
-        return reply(response, 404, { error_code: 40403, message: 'Schema 7 not found' });
+        return registryReply(404, { error_code: 40403, message: 'Schema 7 not found' });
       }
       if (id === 999) return; // never answers
-      reply(response, 200, { schema: '{"type":"record","name":"E","fields":[{"name":"type","type":"string"}]}' });
+      return registryReply(200, { schema: '{"type":"record","name":"E","fields":[{"name":"type","type":"string"}]}' });
     });
   });
   after(() => stub.close());
 
   const decode = async (schemaId: number, options: { timeoutMs?: number; retries?: number } = {}) =>
-    createDecoder({ schemaRegistry: { url: stub.url, retries: 0, ...options } }).decode(await kafkaRecord({ value: framed(schemaId) }));
+    createDecoder({ schemaRegistry: { url: stub.origin, retries: 0, ...options } }).decode(await kafkaRecord({ value: framed(schemaId) }));
 
   it('404 with a schema-not-found answer → unknown-schema, naming the schema id', async () => {
     assert.match(reasonOf(await decode(404)), /^unknown-schema: schema id 404 is not in the schema registry \(404: Schema 404 not found\)$/);
@@ -74,14 +75,14 @@ describe('registry failures seen through the decoder', () => {
   });
 
   it('connection refused → schema-registry-unavailable', async () => {
-    const closed = await startHttpStub(() => {});
+    const closed = await startReceiver();
     await closed.close();
-    const decoder = createDecoder({ schemaRegistry: { url: closed.url, retries: 0 } });
+    const decoder = createDecoder({ schemaRegistry: { url: closed.origin, retries: 0 } });
     assert.match(reasonOf(await decoder.decode(await kafkaRecord({ value: framed(1) }))), /^schema-registry-unavailable: schema registry unreachable .*ECONNREFUSED/);
   });
 
   it('remembers "not found" for a while instead of asking again for every record', async () => {
-    const decoder = createDecoder({ schemaRegistry: { url: stub.url, retries: 0 } });
+    const decoder = createDecoder({ schemaRegistry: { url: stub.origin, retries: 0 } });
     for (let i = 0; i < 5; i += 1) assert.match(reasonOf(await decoder.decode(await kafkaRecord({ value: framed(7) }))), /^unknown-schema/);
     assert.equal(hits, 1);
   });

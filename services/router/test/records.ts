@@ -4,7 +4,7 @@
 // header as an array, a null value as null, offsets and timestamps as strings.
 
 import { createRequire } from 'node:module';
-import type { SourceRecord } from '../types.ts';
+import type { SourceRecord } from '../src/decode/types.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DecodedEvent, DecodeResult, InvalidEvent, InvalidReason } from '../types.ts';
+import type { DecodedEvent, DecodeResult, InvalidEvent, InvalidReason } from '../src/decode/types.ts';
 
 export function assertEvent(result: DecodeResult): asserts result is DecodedEvent {
   assert.ok(!('invalid' in result), `expected an event, got ${JSON.stringify(result)}`);
