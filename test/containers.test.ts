@@ -113,8 +113,9 @@ describe('containers: the image and docker-compose.yml under podman', { skip: un
 
     await podman([
       'run', '--detach', '--name', RECEIVER, '--network', NETWORK, '--network-alias', 'receiver',
-      '--publish', '127.0.0.1::8080', '--volume', `${join(repoRoot, 'test/fixtures/container-receiver.ts')}:/app/receiver.ts:ro`,
-      '--no-healthcheck', '--label', `io.podman.compose.project=${PROJECT}`, IMAGE, 'receiver.ts',
+      '--publish', '127.0.0.1::8080', '--volume', `${join(repoRoot, 'test/fixtures/container-receiver.ts')}:/app/test/fixtures/container-receiver.ts:ro`,
+      '--volume', `${join(repoRoot, 'test/support/receiver.ts')}:/app/test/support/receiver.ts:ro`,
+      '--no-healthcheck', '--label', `io.podman.compose.project=${PROJECT}`, IMAGE, 'test/fixtures/container-receiver.ts',
     ]);
     const published = (await podman(['port', RECEIVER, '8080'])).stdout.trim().split('\n')[0]!;
     receiverUrl = `http://${published}`;

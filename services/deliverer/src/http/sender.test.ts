@@ -1,63 +1,16 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startReceiver, type Receiver } from '../../../../test/support/receiver.ts';
 import { createHttpSender, type HttpSender, type HttpSenderOptions } from './sender.ts';
 
-// Real servers on 127.0.0.1, no mocks: what the sender sees is what a receiver would cause.
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-interface TestServer {
-  url: string;
-  port: number;
-  /** TCP connections accepted so far. */
-  connections: () => number;
-  received: Received[];
-  close: () => Promise<void>;
-}
+// Real servers on 127.0.0.1 (the tests' receiver, raw TCP for the rest), no mocks: what the
+// sender sees is what a receiver would cause.
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
-}
-
-/** A node:http server that records requests and answers with `handler`. */
-async function httpServer(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<TestServer> {
-  const received: Received[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body);
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    connections: () => connections,
-    received,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 const DEV: HttpSenderOptions = { requireHttps: false, ssrf: { allow: ['loopback'] } };
@@ -67,11 +20,11 @@ const post = (sender: HttpSender, url: string, extra: Partial<{ headers: Record<
 
 describe('createHttpSender against real servers', () => {
   let sender: HttpSender;
-  let server: TestServer;
+  let server: Receiver;
 
   before(async () => {
     sender = createHttpSender({ ...DEV, headersTimeoutMs: 300, bodyTimeoutMs: 300 });
-    server = await httpServer((req, res) => {
+    server = await startReceiver((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       switch (path) {
         case '/ok':
@@ -118,12 +71,12 @@ describe('createHttpSender against real servers', () => {
 
   it('200: delivered, with the POSTed bytes and headers intact', async () => {
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': '1700000000', 'webhook-signature': 'v1,abc=' };
-    const result = await post(sender, `${server.url}/ok?x=1`, { headers });
+    const result = await post(sender, `${server.origin}/ok?x=1`, { headers });
     assert.equal(result.status, 200);
     assert.equal(result.errorClass, undefined);
     assert.equal(result.responseBodySnippet, '{"received":true}');
     assert.ok(result.durationMs > 0);
-    const request = server.received.at(-1)!;
+    const request = server.requests.at(-1)!;
     assert.equal(request.method, 'POST');
     assert.equal(request.url, '/ok?x=1');
     assert.deepEqual(request.body, payload);
@@ -134,30 +87,30 @@ describe('createHttpSender against real servers', () => {
   });
 
   it('500: the status and a snippet of the body', async () => {
-    const result = await post(sender, `${server.url}/fail`);
+    const result = await post(sender, `${server.origin}/fail`);
     assert.equal(result.status, 500);
     assert.equal(result.responseBodySnippet, 'boom');
   });
 
   it('503 with Retry-After: the delay is parsed', async () => {
-    const result = await post(sender, `${server.url}/busy`);
+    const result = await post(sender, `${server.origin}/busy`);
     assert.equal(result.status, 503);
     assert.equal(result.retryAfterMs, 120_000);
   });
 
   it('302: the status, not followed', async () => {
-    const before = server.received.length;
-    const result = await post(sender, `${server.url}/redirect`);
+    const before = server.requests.length;
+    const result = await post(sender, `${server.origin}/redirect`);
     assert.equal(result.status, 302);
-    assert.equal(server.received.length, before + 1);
+    assert.equal(server.requests.length, before + 1);
   });
 
   it('410: the status', async () => {
-    assert.equal((await post(sender, `${server.url}/gone`)).status, 410);
+    assert.equal((await post(sender, `${server.origin}/gone`)).status, 410);
   });
 
   it('slow headers: timeout', async () => {
-    const result = await post(sender, `${server.url}/slow-headers`);
+    const result = await post(sender, `${server.origin}/slow-headers`);
     assert.equal(result.errorClass, 'timeout');
     assert.equal(result.status, undefined);
     assert.match(result.errorDetail ?? '', /UND_ERR_HEADERS_TIMEOUT|Headers Timeout/);
@@ -166,10 +119,10 @@ describe('createHttpSender against real servers', () => {
   it('the total timeout bounds the whole attempt', async () => {
     const quick = createHttpSender({ ...DEV, headersTimeoutMs: 5_000, totalTimeoutMs: 150 });
     try {
-      const result = await post(quick, `${server.url}/slow-headers`);
+      const result = await post(quick, `${server.origin}/slow-headers`);
       assert.equal(result.errorClass, 'timeout');
       assert.ok(result.durationMs < 2_000, `took ${result.durationMs} ms`);
-      const perRequest = await post(quick, `${server.url}/slow-headers`, { timeoutMs: 100 });
+      const perRequest = await post(quick, `${server.origin}/slow-headers`, { timeoutMs: 100 });
       assert.equal(perRequest.errorClass, 'timeout');
     } finally {
       await quick.close();
@@ -177,7 +130,7 @@ describe('createHttpSender against real servers', () => {
   });
 
   it('a body that stalls after the head keeps the status and notes the problem', async () => {
-    const result = await post(sender, `${server.url}/stalled-body`);
+    const result = await post(sender, `${server.origin}/stalled-body`);
     assert.equal(result.status, 200);
     assert.equal(result.errorClass, undefined);
     assert.equal(result.responseBodySnippet, 'partial');
@@ -185,7 +138,7 @@ describe('createHttpSender against real servers', () => {
   });
 
   it('a huge body is read only up to the cap and a 4 KiB snippet is kept', async () => {
-    const result = await post(sender, `${server.url}/huge`);
+    const result = await post(sender, `${server.origin}/huge`);
     assert.equal(result.status, 200);
     assert.equal(result.responseBodySnippet?.length, 4 * 1024);
     assert.match(result.errorDetail ?? '', /cut off after \d+ bytes/);
@@ -194,7 +147,7 @@ describe('createHttpSender against real servers', () => {
   });
 
   it('still works after all that (the pool recovers from cut-off connections)', async () => {
-    assert.equal((await post(sender, `${server.url}/ok`)).status, 200);
+    assert.equal((await post(sender, `${server.origin}/ok`)).status, 200);
   });
 });
 
@@ -239,7 +192,7 @@ describe('createHttpSender connection failures', () => {
   });
 
   it('TLS spoken to a plain HTTP port: tls', async () => {
-    const server = await httpServer((_req, res) => res.end());
+    const server = await startReceiver(() => ({ status: 200 }));
     const sender = createHttpSender({ ssrf: { allow: ['loopback'] } });
     try {
       const result = await post(sender, `https://127.0.0.1:${server.port}/`);
@@ -252,19 +205,19 @@ describe('createHttpSender connection failures', () => {
 });
 
 describe('createHttpSender refuses what must not be sent', () => {
-  let server: TestServer;
+  let server: Receiver;
   before(async () => {
-    server = await httpServer((_req, res) => res.writeHead(200).end('ok'));
+    server = await startReceiver(() => ({ status: 200, body: 'ok' }));
   });
   after(() => server.close());
 
   it('http:// when HTTPS is required: invalid-url, nothing sent', async () => {
     const sender = createHttpSender({ ssrf: { allow: ['loopback'] } });
     try {
-      const result = await post(sender, `${server.url}/`);
+      const result = await post(sender, `${server.origin}/`);
       assert.equal(result.errorClass, 'invalid-url');
       assert.match(result.errorDetail ?? '', /HTTPS is required/);
-      assert.equal(server.connections(), 0);
+      assert.equal(server.connections, 0);
     } finally {
       await sender.close();
     }
@@ -285,11 +238,11 @@ describe('createHttpSender refuses what must not be sent', () => {
 
   it('a payload over the limit: body-too-large, nothing sent', async () => {
     const sender = createHttpSender({ ...DEV, maxRequestBytes: 1_000 });
-    const before = server.connections();
+    const before = server.connections;
     try {
-      const result = await post(sender, `${server.url}/`, { body: Buffer.alloc(1_001) });
+      const result = await post(sender, `${server.origin}/`, { body: Buffer.alloc(1_001) });
       assert.equal(result.errorClass, 'body-too-large');
-      assert.equal(server.connections(), before);
+      assert.equal(server.connections, before);
     } finally {
       await sender.close();
     }
@@ -297,14 +250,14 @@ describe('createHttpSender refuses what must not be sent', () => {
 
   it('SSRF: loopback is blocked by IP, by IPv6 literal and by name, without connecting', async () => {
     const sender = createHttpSender({ requireHttps: false });
-    const before = server.connections();
+    const before = server.connections;
     try {
-      for (const url of [`${server.url}/`, `http://[::1]:${server.port}/`, `http://localhost:${server.port}/`]) {
+      for (const url of [`${server.origin}/`, `http://[::1]:${server.port}/`, `http://localhost:${server.port}/`]) {
         const result = await post(sender, url);
         assert.equal(result.errorClass, 'ssrf-blocked', `${url}: ${result.errorDetail}`);
         assert.match(result.errorDetail ?? '', /is loopback/);
       }
-      assert.equal(server.connections(), before);
+      assert.equal(server.connections, before);
     } finally {
       await sender.close();
     }
@@ -313,7 +266,7 @@ describe('createHttpSender refuses what must not be sent', () => {
   it('SSRF: allowed when allow-listed, by IP and by name', async () => {
     const byCidr = createHttpSender({ requireHttps: false, ssrf: { allow: ['127.0.0.0/8', '::1'] } });
     try {
-      assert.equal((await post(byCidr, `${server.url}/`)).status, 200);
+      assert.equal((await post(byCidr, `${server.origin}/`)).status, 200);
       assert.equal((await post(byCidr, `http://localhost:${server.port}/`)).status, 200);
     } finally {
       await byCidr.close();
@@ -323,13 +276,13 @@ describe('createHttpSender refuses what must not be sent', () => {
 
 describe('createHttpSender connection reuse', () => {
   it('sequential requests reuse keep-alive connections', async () => {
-    const server = await httpServer((_req, res) => res.writeHead(204).end());
+    const server = await startReceiver(() => ({ status: 204 }));
     const sender = createHttpSender(DEV);
     try {
-      for (let i = 0; i < 20; i++) assert.equal((await post(sender, `${server.url}/`)).status, 204);
+      for (let i = 0; i < 20; i++) assert.equal((await post(sender, `${server.origin}/`)).status, 204);
       // Two, not one: the body ends a tick before undici marks its connection idle, so the
       // request sent right after opens a second one; from then on the two alternate.
-      assert.ok(server.connections() <= 2, `${server.connections()} connections for 20 requests`);
+      assert.ok(server.connections <= 2, `${server.connections} connections for 20 requests`);
     } finally {
       await sender.close();
       await server.close();
@@ -339,7 +292,7 @@ describe('createHttpSender connection reuse', () => {
   it('many concurrent requests use at most connectionsPerOrigin connections, and reuse them', async () => {
     let inFlight = 0;
     let peak = 0;
-    const server = await httpServer((_req, res) => {
+    const server = await startReceiver((_req, res) => {
       peak = Math.max(peak, ++inFlight);
       setTimeout(() => {
         inFlight--;
@@ -349,11 +302,11 @@ describe('createHttpSender connection reuse', () => {
     const sender = createHttpSender({ ...DEV, connectionsPerOrigin: 8 });
     try {
       for (let round = 0; round < 2; round++) {
-        const results = await Promise.all(Array.from({ length: 100 }, () => post(sender, `${server.url}/`)));
+        const results = await Promise.all(Array.from({ length: 100 }, () => post(sender, `${server.origin}/`)));
         assert.ok(results.every((result) => result.status === 200));
       }
-      assert.equal(server.received.length, 200);
-      assert.ok(server.connections() <= 8, `${server.connections()} connections`);
+      assert.equal(server.requests.length, 200);
+      assert.ok(server.connections <= 8, `${server.connections} connections`);
       assert.ok(peak > 1, 'requests ran in parallel');
     } finally {
       await sender.close();
@@ -362,9 +315,9 @@ describe('createHttpSender connection reuse', () => {
   });
 
   it('close() waits for attempts in flight and leaves nothing open', async () => {
-    const server = await httpServer((_req, res) => setTimeout(() => res.writeHead(200).end(), 50));
+    const server = await startReceiver(() => ({ status: 200, delayMs: 50 }));
     const sender = createHttpSender(DEV);
-    const pending = post(sender, `${server.url}/`);
+    const pending = post(sender, `${server.origin}/`);
     await sleep(10);
     await sender.close();
     assert.equal((await pending).status, 200);
