@@ -6,8 +6,10 @@
 //   node scripts/run-tests.ts test/a.test.ts …     these files (node --test flags such as
 //                                                  --test-name-pattern=… are passed on)
 //
-// Each integration file runs in a process of its own, several at once (TEST_CONCURRENCY,
-// default 3; heavy files apart, see test-run/schedule.ts), without --test-force-exit. The run
+// Each integration file (and the unit tests of each package) runs in a process of its own,
+// several at once: as many as their loads fit TEST_CAPACITY (default 4: four light files, or a
+// heavy one beside light ones; test-run/schedule.ts, test-run/costs.ts), without
+// --test-force-exit. The run
 // fails when a test fails, and also when the count does not add up: a file whose process
 // ended before it reported every test it declared, or that did not end by itself once its
 // tests were done (test-run/tally.ts, test-run/job.ts).
@@ -29,20 +31,18 @@ if (!process.env.KAFKA_BROKERS) {
 }
 console.log(`tests use the Kafka broker at ${process.env.KAFKA_BROKERS}`);
 
-const unitPatterns = ['shared/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', 'bench/src/**/*.test.ts', 'scripts/**/*.test.ts'];
+// The unit tests, one job per package.
+const unitPatterns = ['shared/src', ...globSync('services/*/src', { cwd: root }).sort(), 'cli/src', 'bench/src', 'scripts'].map((dir) => `${dir}/**/*.test.ts`);
 const given = process.argv.slice(2);
 const passedFlags = given.filter((arg) => arg.startsWith('--'));
 const givenFiles = given.filter((arg) => !arg.startsWith('--'));
 
 interface Job extends JobSpec {
   costMs: number;
-  heavy: boolean;
+  load: number;
 }
-const fileJob = (file: string): Job => ({ name: file, patterns: [file], ...fileCost(file) });
-const jobs: Job[] =
-  givenFiles.length > 0
-    ? givenFiles.map(fileJob)
-    : [{ name: 'unit tests', patterns: unitPatterns, ...fileCost('unit tests') }, ...globSync('test/**/*.test.ts', { cwd: root }).sort().map(fileJob)];
+const job = (pattern: string): Job => ({ name: pattern, patterns: [pattern], ...fileCost(pattern) });
+const jobs: Job[] = (givenFiles.length > 0 ? givenFiles : [...unitPatterns, ...globSync('test/**/*.test.ts', { cwd: root }).sort()]).map(job);
 
 const options = {
   cwd: root,
@@ -51,14 +51,14 @@ const options = {
   lingerMs: Number(process.env.TEST_LINGER_MS ?? 30_000),
   timeLimitMs: Number(process.env.TEST_FILE_TIME_LIMIT_MS ?? 30 * 60_000),
 };
-const slots = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? 3));
+const capacity = Math.max(1, Number(process.env.TEST_CAPACITY ?? 4));
 
 async function runAll(): Promise<Array<{ job: Job; outcome: JobOutcome }>> {
   const waiting = [...jobs];
   const running = new Map<Job, Promise<void>>();
   const done: Array<{ job: Job; outcome: JobOutcome }> = [];
   for (;;) {
-    for (let job = nextJob(waiting, [...running.keys()], slots); job; job = nextJob(waiting, [...running.keys()], slots)) {
+    for (let job = nextJob(waiting, [...running.keys()], capacity); job; job = nextJob(waiting, [...running.keys()], capacity)) {
       waiting.splice(waiting.indexOf(job), 1);
       const started = job;
       running.set(
@@ -98,7 +98,7 @@ function runProblems(done: Array<{ job: Job; outcome: JobOutcome }>, files: Map<
 function printDurations(done: Array<{ job: Job; outcome: JobOutcome }>): void {
   console.log('\nper-file wall time (s), longest first:');
   for (const { job, outcome } of [...done].sort((a, b) => b.outcome.wallMs - a.outcome.wallMs)) {
-    console.log(`  ${seconds(outcome.wallMs).padStart(7)}  ${job.name}${job.heavy ? ' (heavy)' : ''}`);
+    console.log(`  ${seconds(outcome.wallMs).padStart(7)}  ${job.name}${job.load > 1 ? ` (load ${job.load})` : ''}`);
   }
 }
 
@@ -113,7 +113,7 @@ const problems = runProblems(done, files);
 printDurations(done);
 console.log(`\n${files.size} files: ${totals.declared} tests declared, ${totals.reported} results (${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped, ${totals.todo} todo)`);
 for (const problem of problems) console.log(`✖ ${problem}`);
-console.log(`test run took ${seconds(Date.now() - started)} s (${slots} at once)`);
+console.log(`test run took ${seconds(Date.now() - started)} s (capacity ${capacity})`);
 
 if (startedBroker) stopBroker({}, { quiet: false });
 process.exit(done.some(({ outcome }) => outcome.code !== 0) || problems.length > 0 || totals.declared !== totals.reported ? 1 : 0);
