@@ -30,6 +30,9 @@ if (!process.env.KAFKA_BROKERS) {
   process.env.KAFKA_BROKERS = startBroker({}, { quiet: false });
 }
 console.log(`tests use the Kafka broker at ${process.env.KAFKA_BROKERS}`);
+// The tests start hundreds of Node processes (services, the CLI): V8's compile cache on disk
+// halves what each spends compiling the same sources (measured: 1.0 → 0.55 s of CPU for a CLI command).
+process.env.NODE_COMPILE_CACHE ??= join(root, '.cache', 'node-compile');
 
 // The unit tests, one job per package.
 const unitPatterns = ['shared/src', ...globSync('services/*/src', { cwd: root }).sort(), 'cli/src', 'bench/src', 'scripts'].map((dir) => `${dir}/**/*.test.ts`);
