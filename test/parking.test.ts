@@ -201,7 +201,9 @@ describe('parking after a restart', () => {
   });
 
   const startDeliverer = async () => {
-    const deliverer = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '2', HOOKRAIL_INSTANCE_ID: 'r1' });
+    // The breaker off: 40 quick 503s open the origin's breaker, whose held deliveries are then
+    // dead-lettered as circuit-open (issue 19, item 2), which is not what this test is about.
+    const deliverer = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '2', HOOKRAIL_INSTANCE_ID: 'r1', HOOKRAIL_BREAKER_ENABLED: 'false' });
     deliverers.push(deliverer);
     await deliverer.ready();
     return deliverer;
@@ -241,7 +243,16 @@ describe('parking after a restart', () => {
 
     restarted = true;
     const second = await startDeliverer();
-    await eventually(() => (acked.size === total ? true : undefined), 180_000, 'every event delivered');
+    await eventually(() => (acked.size === total ? true : undefined), 180_000, 'every event delivered').catch((error: unknown) => {
+      const missing = new Map<string, number[]>();
+      for (let i = 0; i < total; i++) {
+        const key = `key-${i % RESTART_KEYS}`;
+        const seq = Math.floor(i / RESTART_KEYS);
+        if (!acked.has(`${key}/${seq}`)) missing.set(key, [...(missing.get(key) ?? []), seq]);
+      }
+      const warnings = second.logs.filter((l) => l.level === 'warn' || l.level === 'error').slice(-15).map((l) => JSON.stringify(l));
+      throw new Error(`${String(error)} (${acked.size} of ${total} delivered; missing ${JSON.stringify([...missing])})\n${warnings.join('\n')}`);
+    });
     const finishedAt = Date.now();
 
     const parked = (await readAll(kafka, install.topics.parked(2))).filter((r) => r.headers[H.subscriptionId] === subscription.id);
