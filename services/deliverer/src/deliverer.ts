@@ -2,7 +2,7 @@ import { createSubscriptionRegistry, transactionMetrics, type RunningService, ty
 import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { logDeadLetter } from './dead-letter-log.ts';
-import { createDestinationGuard } from './dispatch/destination-guard.ts';
+import { createDestinationGuard, endpointOf } from './dispatch/destination-guard.ts';
 import { guardTelemetry } from './dispatch/guard-metrics.ts';
 import { createHttpSender } from './http/sender.ts';
 import { lanesOf } from './lanes-of.ts';
@@ -67,9 +67,10 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
         registry,
         logger,
         onAttempt,
+        onSpill: (subscription) => guardMetrics.onSpill(endpointOf(subscription)),
         onTransaction: laneTransactions({ 'hookrail.lane': backfill ? `tier${tier}-backfill` : `tier${tier}` }),
         fail: context.fail,
-        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard },
+        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard, maxHoldMs: config.deliverer.breaker.maxHoldMs },
       }),
     );
   }

@@ -17,7 +17,14 @@ export function guardTelemetry(meter: Telemetry['meter'], logger: Logger) {
     description: 'Circuit breaker state changes per destination, by the state entered',
     unit: '{transition}',
   });
+  const spilled = meter.createCounter('hookrail.destination.spilled', {
+    description: 'Deliveries that left their lane unattempted because their endpoint was saturated (spilled to a delay topic), per endpoint',
+    unit: '{delivery}',
+  });
   return {
+    onSpill(destination: string) {
+      spilled.add(1, { [DESTINATION]: destination });
+    },
     onTransition(destination: string, from: BreakerState, to: BreakerState) {
       transitions.add(1, { [DESTINATION]: destination, 'hookrail.breaker.state': to });
       const line = { destination, from, to };
