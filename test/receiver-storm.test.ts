@@ -110,3 +110,69 @@ describe('a storm on one tier: a slow and a down receiver beside a healthy one (
     assert.ok(p99(during) <= 3 * p99(before) + 100, `healthy p99 ${p99(during)} ms during the storm, ${p99(before)} ms before`);
   });
 });
+
+describe('the same outage with two deliverer instances: they share the breaker', () => {
+  let kafka: Kafka;
+  let install: TestInstall;
+  const deliverers: RunningProcess[] = [];
+  const receivers: Receiver[] = [];
+
+  before(async () => {
+    kafka = testKafka();
+    install = await createTestInstall(kafka, uniquePrefix('storm2'));
+    for (const id of ['storm-a', 'storm-b']) {
+      deliverers.push(startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: id, HOOKRAIL_DELIVERER_TIERS: '1', HOOKRAIL_DELIVERER_BACKFILL_LANES: 'false' }));
+    }
+    await Promise.all(deliverers.map((d) => d.ready(120_000)));
+  });
+
+  after(async () => {
+    const codes = await Promise.all(deliverers.map((d) => d.stop()));
+    for (const receiver of receivers) await receiver.close();
+    assert.deepEqual(codes, [0, 0], 'both deliverers exit 0 on SIGTERM');
+  });
+
+  it('a receiver that is down gets the probes of one instance, not of both; nothing is lost or dead-lettered', async () => {
+    let failing = false;
+    const down = await startReceiver(() => ({ status: failing ? 503 : 200 }));
+    receivers.push(down);
+    const sub = testSubscription({ id: 'down', url: down.url, tier: 1, retry: { retries: 4 } });
+    await applySubscriptions(kafka, install, [sub]);
+    // Both instances must hold partitions of the tier before the outage: the test is about two breakers.
+    const assigned = (d: RunningProcess) => d.logs.some((l) => l.msg === 'partitions assigned' && Number(l.partitions) > 0);
+    await eventually(() => (deliverers.every(assigned) ? true : undefined), 120_000, 'both instances to hold partitions of the tier', 250);
+    const traffic = await startPacedDeliveries(kafka, install, [sub], RATE);
+    const t0 = Date.now();
+    await eventually(() => (Date.now() - t0 >= 5_000 ? true : undefined), 10_000, 'traffic to flow', 100);
+    failing = true;
+    const outageFrom = Date.now();
+    await eventually(() => (Date.now() - outageFrom >= 45_000 ? true : undefined), 50_000, 'the outage', 100);
+    failing = false;
+    await eventually(() => (Date.now() - outageFrom >= 55_000 ? true : undefined), 15_000, 'traffic after it', 100);
+    await traffic.stop();
+    const ids = traffic.ids.get('down')!;
+    const dead = await eventually(async () => {
+      const dlq = new Set((await readAll(kafka, install.topics.dlq)).map((r) => r.headers[H.deliveryId]!));
+      return ids.every((id) => down.delivered.has(id) || dlq.has(id)) ? dlq : undefined;
+    }, 300_000, 'every delivery delivered or dead-lettered', 1_000);
+
+    const transitions = deliverers.map((d) =>
+      d.logs.filter((l) => l.destination === down.url && String(l.msg).startsWith('circuit breaker')).map((l) => ({ to: String(l.to), at: Date.parse(String(l.time)) })),
+    );
+    const halfOpens = transitions.map((list) => list.filter((t) => t.to === 'half-open').length);
+    const all = transitions.flat().sort((a, b) => a.at - b.at);
+    const openedAt = all.find((t) => t.to === 'open')?.at;
+    const closedAt = all.findLast((t) => t.to === 'closed')?.at;
+    const whileOpen = down.requests.filter((r) => openedAt !== undefined && closedAt !== undefined && r.at > openedAt && r.at < closedAt).length;
+    const openSeconds = openedAt !== undefined && closedAt !== undefined ? (closedAt - openedAt) / 1_000 : NaN;
+    console.log(
+      `two instances: half-open periods per instance ${halfOpens.join(' / ')}; ${whileOpen} requests in ${openSeconds.toFixed(1)} s open; ` +
+        `transitions ${transitions.map((list, i) => `${i === 0 ? 'a' : 'b'}: ${list.map((t) => `${t.to}@${((t.at - outageFrom) / 1_000).toFixed(1)}s`).join(' ')}`).join('; ')}; ` +
+        `${ids.filter((id) => down.delivered.has(id)).length}/${ids.length} delivered, ${dead.size} dead-lettered`,
+    );
+    assert.equal(dead.size, 0, 'no dead letters');
+    assert.ok(openedAt !== undefined && closedAt !== undefined, 'the breaker opened and closed');
+    assert.ok(halfOpens.filter((n) => n > 0).length <= 1, `only one instance probed (half-open periods ${halfOpens.join(' / ')})`);
+    assert.ok(whileOpen / openSeconds <= 2, `${whileOpen} requests in ${openSeconds} s open`);
+  });
+});
