@@ -94,6 +94,15 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
     );
   }
 
+  guardMetrics.observeBuffered(() => {
+    const buffered = new Map<string, number>();
+    for (const subscription of registry.all()) {
+      const endpoint = endpointOf(subscription);
+      buffered.set(endpoint, (buffered.get(endpoint) ?? 0) + lanes.reduce((sum, lane) => sum + lane.pending(subscription.id), 0));
+    }
+    return buffered;
+  });
+
   return {
     async stop() {
       await Promise.all(lanes.map((lane) => lane.stop()));

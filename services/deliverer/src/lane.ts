@@ -28,6 +28,8 @@ import { startParkedStateView, type ParkedStateView } from './ordering/parked-st
 import { holdValue, parkedStateKey, type ParkedStateKind } from './ordering/parking-rules.ts';
 
 export interface TierLane {
+  /** A subscription's deliveries in this lane (waiting, queued or in flight). */
+  pending(subscriptionId: string): number;
   stop(): Promise<void>;
 }
 
@@ -271,6 +273,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   }
 
   return {
+    pending: (subscriptionId) => dispatcher.load(subscriptionId).pending,
     async stop() {
       await tracked.stop(async () => {
         const drained = await dispatcher.drain(settings.drainMs);
