@@ -257,13 +257,14 @@ describe('parking after a restart', () => {
     const parked = (await readAll(kafka, install.topics.parked(2))).filter((r) => r.headers[H.subscriptionId] === subscription.id);
     const parkedKeys = new Set(parked.map((r) => r.headers[H.orderKey]));
     const parkWarnings = second.logs.filter((l) => String(l.msg).startsWith('ordered key parked')).length;
+    const breakerOpened = second.logs.filter((l) => String(l.msg).startsWith('circuit breaker opened')).length;
     const { violations, duplicates } = checkOrder(seen, Array.from({ length: RESTART_KEYS }, (_, k) => `key-${k}`), new Set());
     console.log(
       [
         `parking after a restart: ${total} events on ${RESTART_KEYS} keys in ${((finishedAt - startedAt) / 1_000).toFixed(1)} s; killed at ${deliveredAtKill} delivered, ` +
           `committed offset ${atKill.committed}, log end ${atKill.end} (${atKill.end - atKill.committed} offsets re-read from the commit, parkAfter ${DEFAULT_PARK_AFTER})`,
         `parking after a restart: ${failedOnce.size} heads answered 503 once after the restart; keys parked ${parkedKeys.size} (${parked.length} parked records, ${parkWarnings} park warnings)`,
-        `parking after a restart: order violations ${violations}, duplicates ${duplicates}`,
+        `parking after a restart: order violations ${violations}, duplicates ${duplicates}; the endpoint's breaker opened ${breakerOpened} times`,
       ].join('\n'),
     );
     assert.equal(failedOnce.size, RESTART_KEYS, 'every key\'s head failed once after the restart');
