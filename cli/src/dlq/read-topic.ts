@@ -24,12 +24,17 @@ export async function readWholeTopic(kafka: Kafka, topic: string, onMessage: (pa
   }
 }
 
+/**
+ * Best effort: a group whose member has not left yet (NON_EMPTY_GROUP: the reader's LeaveGroup
+ * was lost on a busy broker; seen in a parallel test run) is left to expire with the member's
+ * session. It never committed, so it holds nothing.
+ */
 export async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const groups = await admin.listGroups();
-    if (groups.groups.some((group) => group.groupId === groupId)) await admin.deleteGroups([groupId]);
+    if (groups.groups.some((group) => group.groupId === groupId)) await admin.deleteGroups([groupId]).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }
