@@ -94,7 +94,9 @@ function runProblems(done: Array<{ job: Job; outcome: JobOutcome }>, files: Map<
     if (outcome.leftProcesses) problems.push(`${job.name}: left processes running after it ended (killed); stop what the tests start in their after hooks`);
     if (outcome.code !== 0 && outcome.events.length === 0) problems.push(`${job.name}: node --test exited with ${outcome.code ?? outcome.signal} before running any test`);
   }
-  for (const file of files.values()) problems.push(...countProblems(file));
+  // A file stopped for lingering has no summary: said once, above.
+  const lingered = new Set(done.flatMap(({ outcome }) => outcome.lingered));
+  for (const file of files.values()) if (!lingered.has(file.file)) problems.push(...countProblems(file));
   return problems;
 }
 

@@ -1,8 +1,8 @@
 // One job of the test run: `node --test` on one file (or on the unit tests' patterns) in its own
 // process group, its spec output kept for printing in one piece, its count events in a file.
 // Test files run without --test-force-exit: a file's process has to end by itself once its
-// tests are done. One that has reported all its results but is still alive after
-// `lingerMs` left something open (a Kafka client, a server, a timer, a child process): it is
+// tests are done. One whose every declared test has its result but that is still alive
+// `lingerMs` later left something open (a Kafka client, a server, a timer, a child process): it is
 // stopped (SIGTERM, so its exit hooks kill what it started, then SIGKILL) and the run fails.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -55,14 +55,23 @@ function readEvents(file: string): CountEvent[] {
   }
 }
 
-/** Files that sent their summary (their tests are done) but whose process has not ended. */
+/**
+ * Files whose every declared test has its result but whose process has not ended. (A file's
+ * own summary only comes as its process ends, so an open handle delays it too.)
+ */
 export function doneButRunning(events: readonly CountEvent[]): string[] {
-  const summarized = new Set<string>();
+  const open = new Map<string, Set<number>>();
+  const results = new Set<string>();
+  const ended = new Set<string>();
   for (const event of events) {
-    if (event.type === 'summary') summarized.add(event.file);
-    if (event.type === 'file') summarized.delete(event.file);
+    const ids = open.get(event.file) ?? open.set(event.file, new Set()).get(event.file)!;
+    if (event.type === 'declared') ids.add(event.id);
+    else if (event.type === 'passed' || event.type === 'failed') {
+      ids.delete(event.id);
+      results.add(event.file);
+    } else ended.add(event.file);
   }
-  return [...summarized];
+  return [...open].filter(([file, ids]) => ids.size === 0 && results.has(file) && !ended.has(file)).map(([file]) => file);
 }
 
 export async function runJob(spec: JobSpec, options: JobOptions): Promise<JobOutcome> {
