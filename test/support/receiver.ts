@@ -67,6 +67,8 @@ export async function startReceiver(reply: Responder = () => ({ status: 200 }), 
   const seenCount = new Map<string, number>();
   const delivered = new Set<string>();
   const sockets = new Set<Socket>();
+  // Answers waiting out their delay: cleared on close, or they would keep the test process alive.
+  const delayed = new Set<NodeJS.Timeout>();
   let inFlight = 0;
   let peakInFlight = 0;
   let connections = 0;
@@ -90,7 +92,13 @@ export async function startReceiver(reply: Responder = () => ({ status: 200 }), 
         send(response, answer);
       };
       if (answer.after) void answer.after.then(answerNow, answerNow);
-      else if (answer.delayMs) setTimeout(answerNow, answer.delayMs);
+      else if (answer.delayMs) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          answerNow();
+        }, answer.delayMs);
+        delayed.add(timer);
+      }
       else answerNow();
     });
   });
@@ -121,6 +129,7 @@ export async function startReceiver(reply: Responder = () => ({ status: 200 }), 
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        for (const timer of delayed) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
       }),
   };
