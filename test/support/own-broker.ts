@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { repoRoot } from './kafka.ts';
 
 /** A broker of a test's own (its own data folder and ports), to stop, kill and restart. */
@@ -13,6 +14,10 @@ export function ownBroker(name: string, port: number) {
     address: `127.0.0.1:${port}`,
     start: () => void script('start'),
     stop: () => void script('stop'),
+    /** Stop and start without blocking this process (receivers living in it keep answering meanwhile). */
+    async restart() {
+      for (const command of ['stop', 'start']) await promisify(execFile)('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env });
+    },
     kill: () => process.kill(Number(readFileSync(join(home, 'kafka.pid'), 'utf8')), 'SIGKILL'),
     /** Stops the broker and deletes its data, whatever state it is in. */
     remove() {

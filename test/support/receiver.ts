@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
   webhookId: string;
+  /** The request's path (and query), e.g. `/hook`. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
   at: number;
@@ -46,7 +48,7 @@ export async function startReceiver(reply: (request: ReceivedRequest) => Reply =
       const webhookId = String(request.headers['webhook-id'] ?? '');
       const seen = seenCount.get(webhookId) ?? 0;
       seenCount.set(webhookId, seen + 1);
-      const received: ReceivedRequest = { webhookId, headers: request.headers, body: Buffer.concat(chunks), at: Date.now(), seen };
+      const received: ReceivedRequest = { webhookId, path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks), at: Date.now(), seen };
       requests.push(received);
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
