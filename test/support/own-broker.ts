@@ -8,7 +8,8 @@ import { repoRoot } from './kafka.ts';
 /** A broker of a test's own (its own data folder and ports), to stop, kill and restart. */
 export function ownBroker(name: string, port: number) {
   const home = mkdtempSync(join(tmpdir(), `hookrail-${name}-`));
-  const env = { ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
+  // A loaded machine (CI, stress-ng) can take minutes to start a JVM: the start waits longer than the script's 90 s.
+  const env = { KAFKA_START_TIMEOUT: '300', ...process.env, KAFKA_HOME_DIR: home, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) };
   const script = (command: string) => execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     address: `127.0.0.1:${port}`,
