@@ -28,6 +28,8 @@ import { startParkedStateView, type ParkedStateView } from './ordering/parked-st
 import { holdValue, parkedStateKey, type ParkedStateKind } from './ordering/parking-rules.ts';
 
 export interface TierLane {
+  /** A subscription's deliveries in this lane (waiting, queued or in flight). */
+  pending(subscriptionId: string): number;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   };
   const parking: Parking | undefined = parkedState && {
     parkAfter: settings.parkAfter,
+    // Asked only about records the consumer below has handed over, so once it exists.
+    reading: (topic, partition) => tracked.reading(topic, partition),
     isParkingTopic: (topic) => topic === parkedTopic,
     isParked: (key) => parkedState.counts.isParked(key),
     append(key: string, delivery: Delivery, replay: boolean) {
@@ -271,6 +275,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   }
 
   return {
+    pending: (subscriptionId) => dispatcher.load(subscriptionId).pending,
     async stop() {
       await tracked.stop(async () => {
         const drained = await dispatcher.drain(settings.drainMs);

@@ -129,10 +129,28 @@ describe('destination guard', () => {
     const clock = fakeClock();
     const guard = createDestinationGuard({ settings, now: clock.now });
     guard.adopt('https://r.example/hook', { state: 'open', until: 5_000 });
-    assert.deepEqual(guard.blockedFor(target('https://r.example/hook')), { reason: 'circuit-open', ms: 5_000 });
+    assert.deepEqual(guard.blockedFor(target('https://r.example/hook')), { reason: 'circuit-open', ms: 6_000 }, 'its cool-down, and one more in case the prober is gone');
     guard.adopt('https://r.example/hook', { state: 'closed' });
     assert.equal(guard.blockedFor(target('https://r.example/hook')), undefined);
     assert.equal(guard.limits(target('https://r.example/hook')).maxInFlight, 1, 'closing starts its slow start here too');
+  });
+
+  it('the instance whose cool-down ends first probes: a later opening elsewhere does not delay it, an earlier one does', () => {
+    const clock = fakeClock();
+    const guard = createDestinationGuard({ settings, now: clock.now });
+    const hook = target('https://r.example/hook');
+    send(guard, hook, { status: 500 });
+    send(guard, hook, { status: 500 }); // open here until 1,000
+    guard.adopt(endpointOf(hook), { state: 'open', until: 1_500 });
+    assert.deepEqual(guard.blockedFor(hook), { reason: 'circuit-open', ms: 1_000 }, 'it probes first');
+    guard.adopt(endpointOf(hook), { state: 'open', until: 800 });
+    assert.deepEqual(guard.blockedFor(hook), { reason: 'circuit-open', ms: 1_800 }, 'the other probes first: it waits for its verdict, a cool-down at most');
+    const transitions: string[] = [];
+    const other = createDestinationGuard({ settings, now: clock.now, onTransition: (d, from, to, how) => transitions.push(`${from}→${to}${how.adopted ? ' adopted' : ''}`) });
+    other.limits(hook);
+    other.adopt(endpointOf(hook), { state: 'open', until: 800 });
+    other.adopt(endpointOf(hook), { state: 'closed' });
+    assert.deepEqual(transitions, ['closed→open adopted', 'open→closed adopted'], 'adopted transitions are marked: they are not published again');
   });
 
   it("disabled, it lets everything through at the subscription's maxInFlight", () => {

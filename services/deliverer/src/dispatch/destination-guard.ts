@@ -47,6 +47,13 @@ export interface DestinationView {
   recoveryCap?: number;
 }
 
+/** How a breaker changed state: whose breaker, until when it is open, and whether another instance's state was adopted. */
+export interface Transition {
+  kind: 'endpoint' | 'host';
+  openUntil: number;
+  adopted: boolean;
+}
+
 /** A breaker state learnt from another instance (`dispatch/shared-breakers.ts`). */
 export type SharedBreakerState = { state: 'open'; until: number } | { state: 'closed' };
 
@@ -60,7 +67,11 @@ export interface DestinationGuard {
   view(target: Target): DestinationView | undefined;
   /** Every endpoint seen recently. */
   all(): DestinationView[];
-  /** Applies a breaker state another instance published for an endpoint. */
+  /**
+   * Applies a breaker state another instance published for an endpoint: its opening (this
+   * instance then waits for that one's probes, unless its own cool-down ends first) or its
+   * closing (this instance's recovery starts too).
+   */
   adopt(destination: string, shared: SharedBreakerState): void;
 }
 
@@ -111,7 +122,7 @@ export function createDestinationGuard(options: {
   now?: () => number;
   random?: () => number;
   /** Called when an endpoint's or a host's breaker changes state (metrics, logs, sharing). */
-  onTransition?: (destination: string, from: BreakerState, to: BreakerState, openUntil: number) => void;
+  onTransition?: (destination: string, from: BreakerState, to: BreakerState, how: Transition) => void;
 }): DestinationGuard {
   const { settings } = options;
   const now = options.now ?? Date.now;
@@ -155,7 +166,7 @@ export function createDestinationGuard(options: {
       const until = learnt.get(key);
       learnt.delete(key);
       if (until !== undefined && settings.breaker.enabled) endpoint.breaker.adoptOpen(until, at);
-      watch(key, endpoint, at);
+      watch(key, endpoint, at, true);
     }
     let host = hosts.get(hostKey);
     if (!host) hosts.set(hostKey, (host = newBreaker(at)));
@@ -165,7 +176,7 @@ export function createDestinationGuard(options: {
   };
 
   /** Reports a change of state; an endpoint's outage and recovery start here. */
-  const watch = (key: string, b: Breaker, at: number) => {
+  const watch = (key: string, b: Breaker, at: number, adopted = false) => {
     const state = b.breaker.state(at);
     if (state === b.reported) return;
     const from = b.reported;
@@ -178,7 +189,7 @@ export function createDestinationGuard(options: {
         endpoint.limiter.slowStart(endpoint.maxInFlight, at);
       }
     }
-    options.onTransition?.(key, from, state, b.breaker.openUntil(at));
+    options.onTransition?.(key, from, state, { kind: 'recovery' in b ? 'endpoint' : 'host', openUntil: b.breaker.openUntil(at), adopted });
   };
 
   const record = (key: string, b: Breaker, permit: Permit & { go: true }, failed: boolean | undefined, at: number) => {
@@ -282,13 +293,15 @@ export function createDestinationGuard(options: {
       const at = now();
       const endpoint = endpoints.get(destination);
       if (!endpoint) {
-        if (shared.state === 'open' && shared.until > at && learnt.size < 10_000) learnt.set(destination, shared.until);
+        if (shared.state === 'open' && shared.until > at && learnt.size < 10_000) learnt.set(destination, shared.until + settings.breaker.openMs);
         else learnt.delete(destination);
         return;
       }
-      if (shared.state === 'open') endpoint.breaker.adoptOpen(shared.until, at);
-      else endpoint.breaker.adoptClosed(at);
-      watch(destination, endpoint, at);
+      if (shared.state === 'closed') endpoint.breaker.adoptClosed(at);
+      // The instance whose cool-down ends first probes; the others wait for its verdict (its
+      // closing, or its next opening), at most a cool-down longer in case it is gone.
+      else if (!(endpoint.breaker.openedHere(at) && endpoint.breaker.openUntil(at) < shared.until)) endpoint.breaker.adoptOpen(shared.until + settings.breaker.openMs, at);
+      watch(destination, endpoint, at, true);
     },
   };
 }

@@ -31,6 +31,14 @@ export function guardTelemetry(meter: Telemetry['meter'], logger: Logger) {
       if (to === 'open') logger.warn(line, 'circuit breaker opened: no requests to this destination until the cool-down ends');
       else logger.info(line, `circuit breaker ${to}`);
     },
+    /** Deliveries of each endpoint held in the process's lanes now: what a saturated one takes of the buffers. */
+    observeBuffered(buffered: () => Map<string, number>) {
+      meter
+        .createObservableGauge('hookrail.destination.buffered', { description: "Deliveries of the endpoint in the deliverer's lanes (waiting, queued or in flight), per endpoint", unit: '{delivery}' })
+        .addCallback((result) => {
+          for (const [destination, count] of buffered()) result.observe(count, { [DESTINATION]: destination });
+        });
+    },
     observe(guard: DestinationGuard) {
       meter
         .createObservableGauge('hookrail.destination.breaker.state', { description: 'Circuit breaker per destination: 0 closed, 1 half-open, 2 open', unit: '1' })

@@ -49,6 +49,8 @@ export class CircuitBreaker {
   #probesInFlight = 0;
   #probeSuccesses = 0;
   #failuresInARow = 0;
+  /** Open because another instance's breaker is (it probes; this one waits for its verdict). */
+  #adopted = false;
   /** Times the breaker opened (a failed probe included). */
   opened = 0;
   /** Times it closed after probing (each starts a recovery: slow start, bounded release). */
@@ -104,14 +106,20 @@ export class CircuitBreaker {
     return this.state(now) === 'open' ? this.#openUntil : 0;
   }
 
+  /** Open by its own judgement, not only by what another instance published. */
+  openedHere(now: number): boolean {
+    return this.state(now) === 'open' && !this.#adopted;
+  }
+
   /**
-   * Another instance's breaker for the same destination opened until `until`: this one stays
-   * open as long, without a window of its own (instances share what they learn).
+   * Another instance's breaker for the same destination is open until `until`: this one stays
+   * open as long, and probes only after it (instances share what they learn).
    */
   adoptOpen(until: number, now: number): void {
-    if (until <= now || (this.state(now) === 'open' && this.#openUntil >= until)) return;
-    if (this.#state !== 'open') this.opened++;
+    if (until <= now) return;
+    if (this.state(now) !== 'open') this.opened++;
     this.#state = 'open';
+    this.#adopted = true;
     this.#openUntil = until;
     this.#probesInFlight = 0;
     this.#probeSuccesses = 0;
@@ -155,6 +163,7 @@ export class CircuitBreaker {
     this.#state = 'open';
     this.opened++;
     this.#openUntil = now + this.#settings.openMs + Math.floor(this.#random() * this.#settings.jitterRatio * this.#settings.openMs);
+    this.#adopted = false;
     this.#failuresInARow = 0;
     this.#probesInFlight = 0;
     this.#probeSuccesses = 0;
