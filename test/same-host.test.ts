@@ -10,7 +10,9 @@
 //
 // The always-500 endpoint is a receiver that stays down: its breaker opens and holds its
 // deliveries back without spending attempts, and past their horizon (ladder + maxHoldMs, short
-// here) they are dead-lettered as `circuit-open`. That end is right for it and is counted apart.
+// here) they are dead-lettered as `circuit-open`. That end is right for it, checked to come
+// only past the horizon, and counted apart. Both copies of a dead letter written twice and
+// requests repeated after a 2xx are counted and printed, not asserted.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
