@@ -37,11 +37,11 @@ const delivery = (attempt: number, rung?: number): Delivery => ({
 });
 const origin = { topic: 't.tier1', partition: 0, offset: '1' };
 
-/** Attempt dependencies whose sender answers 500 to `/hook` and 200 elsewhere, counting its requests, on a clock the test moves. */
+/** Attempt dependencies whose sender answers 502 to `/hook` and 200 elsewhere, counting its requests, on a clock the test moves. */
 function setup() {
   const requests: string[] = [];
   const clock = { now: 1_000 };
-  const sender = { send: async ({ url }: { url: string }) => (requests.push(url), { status: url.endsWith('/hook') ? 500 : 200, durationMs: 5 }) } as unknown as HttpSender;
+  const sender = { send: async ({ url }: { url: string }) => (requests.push(url), { status: url.endsWith('/hook') ? 502 : 200, durationMs: 5 }) } as unknown as HttpSender;
   const guard = createDestinationGuard({ settings, now: () => clock.now, random: () => 0 });
   const deps: AttemptDependencies = {
     config: baseConfigSchema.parse({ kafka: { brokers: ['127.0.0.1:9092'] } }),

@@ -113,6 +113,14 @@ export function endpointOf(target: Pick<Target, 'url' | 'endpointGroup'>): strin
   }
 }
 
+/**
+ * What the endpoint's breaker counts as failed: the receiver unavailable or overloaded (a
+ * timeout, 408/429, 502/503/504), not a handler's error about one request (a 500 on the first
+ * tries of a delivery that succeeds on its third): those go through the ladder with real attempts.
+ */
+const UNAVAILABLE: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+const isUnavailable = (result: AttemptResult) => result.errorClass === 'timeout' || (result.status !== undefined && UNAVAILABLE.has(result.status));
+
 const isOverload = (result: AttemptResult) => result.errorClass === 'timeout' || result.status === 429 || result.status === 503;
 
 const worse = (a: BreakerState, b: BreakerState): BreakerState => (a === 'open' || b === 'open' ? 'open' : a === 'half-open' || b === 'half-open' ? 'half-open' : 'closed');
@@ -251,7 +259,7 @@ export function createDestinationGuard(options: {
             const transport = TRANSPORT.has(result.errorClass);
             record(hostKey, host, hp, transport ? true : result.status !== undefined ? false : undefined, end);
             // The endpoint: a permanent answer (400, 410, a blocked URL) is about the request, not its health.
-            record(key, endpoint, ep, classification.outcome === 'permanent' ? undefined : failed, end);
+            record(key, endpoint, ep, classification.outcome === 'permanent' || (failed && !isUnavailable(result)) ? undefined : failed, end);
           }
           learn(endpoint, result, failed, startedAt, end);
         },
