@@ -8,9 +8,9 @@ import { Recovery, type RecoverySettings } from '../policy/recovery.ts';
  * "Protecting receivers"). What each mechanism judges is what its evidence is about:
  *
  * - **Per endpoint** (the subscription's URL without its query, or the subscription's
- *   `endpointGroup`): a circuit breaker over HTTP answers (5xx, 408/425/429, timeouts), a
+ *   `endpointGroup`): a circuit breaker over unavailability (timeouts, 408, 429, 502-504), a
  *   Retry-After pause, the adaptive in-flight limit, and the recovery after an outage (slow
- *   start, a capped release rate). A 500 on one path of a host says nothing about another.
+ *   start, a capped release rate). A 503 on one path of a host says nothing about another.
  * - **Per host** (the URL's origin): a circuit breaker over transport failures only (connection
  *   refused or reset, DNS, TLS): those concern the machine, whichever path was asked. Any HTTP
  *   answer, whatever its status, counts as the host being reachable.
