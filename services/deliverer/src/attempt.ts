@@ -253,7 +253,7 @@ export function holdOutcome(
   }
   const entry: AttemptLogEntry = { ...held, errorClass: 'circuit-open', reason: 'circuit-open', outcome: 'dead-letter' };
   const attempts = `${delivery.attempt} HTTP attempt${delivery.attempt === 1 ? '' : 's'}`;
-  const detail = `the receiver stayed unavailable (${reason}) past this delivery's horizon (its ladder + ${Math.round((deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 60_000)} min): held back ${Math.round(decision.heldForMs / 1_000)} s after ${attempts}`;
+  const detail = `the receiver stayed unavailable (${reason}) past this delivery's horizon (its ladder + ${Math.round((deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 1_000)} s): held back ${Math.round(decision.heldForMs / 1_000)} s after ${attempts}`;
   return {
     entry,
     records: [
