@@ -1,54 +1,26 @@
 import {
-  deliveryHeaders,
+  attemptMessage,
+  deadLetterRecord,
+  deliveryRecord,
   flagRecord,
-  H,
   ladderFor,
+  type AttemptLogEntry,
   type BaseConfig,
+  type DeadLetterError,
   type OutgoingRecord,
   type Delivery,
+  type Origin,
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
-import type { DestinationGuard, DestinationView } from './dispatch/destination-guard.ts';
+import type { DestinationGuard } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult, type Classification } from './policy/classify.ts';
 import { heldByDisable, disabledDetail } from './policy/disabled-subscription.ts';
 import { decideRetry, type RetryDecision } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
-/** Where a consumed record came from: DLQ records name it, attempt records too. */
-export interface Origin {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-/** One line of the delivery log (`hookrail.attempts`), as the monitor reads it. */
-export interface AttemptLogEntry {
-  deliveryId: string;
-  eventId: string;
-  eventType: string;
-  subscriptionId: string;
-  destination?: string;
-  tier: number;
-  /** 1 for the first attempt. */
-  attempt: number;
-  outcome: 'delivered' | 'retry' | 'dead-letter';
-  /** False when no HTTP request was made (subscription missing or disabled). */
-  http: boolean;
-  status?: number;
-  errorClass?: string;
-  reason?: string;
-  durationMs: number;
-  attemptedAt: number;
-  eventTime: number;
-  firstAttemptAt: number;
-  retryTopic?: string;
-  notBefore?: number;
-  origin: Origin;
-  /** The destination's breaker and in-flight limit after this attempt (when guarded). */
-  breaker?: { destination: string; state: DestinationView['breaker']; limit: number };
-}
+export type { AttemptLogEntry, Origin };
 
 export interface AttemptDependencies {
   config: Pick<BaseConfig, 'tiers'>;
@@ -98,7 +70,7 @@ export async function attemptDelivery(
     ...(subscription ? { destination: subscription.destination } : {}),
   };
 
-  const noAttempt = (errorClass: string, detail: string): AttemptOutcome => {
+  const noAttempt = (errorClass: DeadLetterError, detail: string): AttemptOutcome => {
     const entry: AttemptLogEntry = { ...base, attempt: delivery.attempt, outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
     return {
       entry,
@@ -223,7 +195,7 @@ export function internalFailure(delivery: Delivery, origin: Origin, error: unkno
 export function deadLetterWithoutAttempt(
   delivery: Delivery,
   origin: Origin,
-  errorClass: string,
+  errorClass: DeadLetterError,
   detail: string,
   deps: Pick<AttemptDependencies, 'topics' | 'now'>,
 ): AttemptOutcome {
@@ -250,7 +222,7 @@ export function deadLetterWithoutAttempt(
     entry,
     records: [
       attemptRecord(entry, deps.topics),
-      deadLetter(delivery, origin, deps.topics, { errorClass, detail: detail.slice(0, 1_000), lastAttemptAt: attemptedAt, firstAttemptAt }),
+      deadLetter(delivery, origin, deps.topics, { errorClass, detail, lastAttemptAt: attemptedAt, firstAttemptAt }),
     ],
   };
 }
@@ -269,7 +241,7 @@ function retryOutcome(
   const retry: Delivery = { ...delivery, attempt, firstAttemptAt, notBefore: decision.notBefore, rung: decision.rungIndex };
   return {
     entry: logged,
-    records: [attemptRecord(logged, topics), { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(retry) } }],
+    records: [attemptRecord(logged, topics), deliveryRecord(retryTopic, retry)],
   };
 }
 
@@ -281,25 +253,15 @@ function describe(result: AttemptResult & { responseBodySnippet?: string }, deta
 }
 
 export function attemptRecord(entry: AttemptLogEntry, topics: TopicNames): OutgoingRecord {
-  return { topic: topics.attempts, message: { key: entry.subscriptionId, value: JSON.stringify(entry) } };
+  return { topic: topics.attempts, message: attemptMessage(entry) };
 }
 
 function deadLetter(
   delivery: Delivery,
   origin: Origin,
   topics: TopicNames,
-  error: { errorClass: string; detail: string; lastAttemptAt: number; firstAttemptAt: number; status?: number },
+  error: { errorClass: DeadLetterError; detail: string; lastAttemptAt: number; firstAttemptAt: number; status?: number },
 ): OutgoingRecord {
-  const headers: Record<string, string> = {
-    ...deliveryHeaders({ ...delivery, firstAttemptAt: error.firstAttemptAt }),
-    [H.error]: error.errorClass,
-    [H.errorDetail]: error.detail,
-    [H.lastAttemptAt]: String(error.lastAttemptAt),
-    [H.originalTopic]: origin.topic,
-    [H.originalPartition]: String(origin.partition),
-    [H.originalOffset]: origin.offset,
-  };
-  if (error.status !== undefined) headers[H.status] = String(error.status);
-  delete headers[H.notBefore];
-  return { topic: topics.dlq, message: { key: delivery.subscriptionId, value: delivery.payload, headers } };
+  const { errorClass, firstAttemptAt, ...cause } = error;
+  return deadLetterRecord(topics.dlq, { ...delivery, firstAttemptAt }, { error: errorClass, origin, ...cause });
 }

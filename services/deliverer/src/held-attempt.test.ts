@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, H, headerString, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
+import { baseConfigSchema, H, headerString, MalformedRecord, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from './attempt.ts';
 import { createDestinationGuard, type GuardSettings } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
@@ -66,7 +66,7 @@ describe('an attempt while the destination\'s breaker is open', () => {
     const retry = held.records.find((r) => r.topic === held.entry.retryTopic)!;
     assert.equal(held.entry.retryTopic, topics.retry(1, { name: '64s', delayMs: 64_000 }));
     const parsed = parseDelivery(retry.message.headers as Record<string, string>, retry.message.value as Buffer);
-    assert.ok(typeof parsed !== 'string');
+    assert.ok(!(parsed instanceof MalformedRecord), String(parsed));
     assert.deepEqual([parsed.attempt, parsed.rung, parsed.notBefore], [2, 3, 65_000]);
   });
 
