@@ -26,6 +26,10 @@ export const H = {
   parkedSeq: 'hookrail-parked-seq',
   /** On a backfill or redeliver delivery: the run it came from (`<kind>-<subscription>-<start>`). */
   backfill: 'hookrail-backfill',
+  /** Epoch ms the receiver protection first held this delivery back without a request (its horizon starts here when no attempt was made). */
+  heldSince: 'hookrail-held-since',
+  /** Times this delivery left its lane unattempted because its destination was saturated (spilled to a delay topic). */
+  spilled: 'hookrail-spilled',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

@@ -10,3 +10,4 @@ export * from './parked-state.ts';
 export * from './flag.ts';
 export * from './disable.ts';
 export * from './backfill-progress.ts';
+export * from './breaker-state.ts';

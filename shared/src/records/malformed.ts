@@ -8,7 +8,8 @@ export type RecordName =
   | 'parked state'
   | 'flag'
   | 'disable'
-  | 'backfill progress';
+  | 'backfill progress'
+  | 'breaker state';
 
 /**
  * Why a record read from a topic is not the record it should be. Every parser of this folder

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { attemptMessage, BREAKER_STATE_CODE, parseAttempt, type AttemptLogEntry } from './attempt.ts';
 import { parseProgress, progressKey, progressMessage, type BackfillProgress } from './backfill-progress.ts';
+import { encodeBreakerRecord, parseBreakerRecord, type BreakerRecord } from './breaker-state.ts';
 import {
   DEAD_LETTER_ERROR_CLASSES,
   deadLetterOfRecord,
@@ -344,5 +345,18 @@ describe('backfill progress', () => {
     malformed(parseProgress(JSON.stringify({ ...good, until: 'later' })), /until/);
     malformed(parseProgress(JSON.stringify({ ...good, ranges: [{ topic: 't' }] })), /ranges/);
     malformed(parseProgress(JSON.stringify({ ...good, done: 'no' })), /done/);
+  });
+});
+
+describe('breaker states shared between deliverer instances', () => {
+  it('round-trip, and anything else is not one', () => {
+    const state: fc.Arbitrary<BreakerRecord> = fc.oneof(
+      record({ state: fc.constant('open' as const), until: epoch, by: word, at: epoch }),
+      record({ state: fc.constant('closed' as const), by: word, at: epoch }),
+    );
+    fc.assert(fc.property(state, (s) => assert.deepEqual(parseBreakerRecord(encodeBreakerRecord(s)), s)));
+    for (const bad of [undefined, 'x', '1', '{}', '{"state":"open","by":"d","at":1}', '{"state":"half-open","by":"d","at":1}']) {
+      assert.ok(parseBreakerRecord(bad) instanceof MalformedRecord, String(bad));
+    }
   });
 });

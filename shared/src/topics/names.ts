@@ -68,9 +68,9 @@ export interface TopicNames {
   parked(tier: Tier): string;
   /** Which keys are parked (compacted): `appended:` and `drained:` counts per (subscription, key). */
   parkedState(tier: Tier): string;
-  /** Deliveries of a saturated destination, spilled off the tier partition (receiver protection; not created yet). */
+  /** Deliveries of a saturated destination, spilled off the tier partition (a name only: no such topic is created today). */
   overflow(tier: Tier): string;
-  /** Destinations' breaker state shared by deliverer instances (compacted; not created yet). */
+  /** Circuit-breaker states the deliverer instances share (compacted, keyed by endpoint). */
   readonly breakers: string;
 }
 
