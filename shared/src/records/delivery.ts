@@ -71,6 +71,19 @@ export function parseDeliveryMarks(headers: RecordHeaders | undefined): Delivery
   return marks;
 }
 
+/** The optional fields of a delivery and their headers; all numbers but the two text ones. */
+const OPTIONAL = [
+  ['firstAttemptAt', H.firstAttemptAt],
+  ['notBefore', H.notBefore],
+  ['rung', H.rung],
+  ['traceparent', H.traceparent],
+  ['orderKey', H.orderKey],
+  ['enabledAt', H.enabledAt],
+  ['heldSince', H.heldSince],
+  ['spilled', H.spilled],
+] as const satisfies ReadonlyArray<readonly [keyof Delivery, string]>;
+const TEXT_FIELDS: ReadonlySet<string> = new Set(['traceparent', 'orderKey']);
+
 /** Headers of a delivery record (and its marks); every value a string (DESIGN.md, "A delivery record"). */
 export function deliveryHeaders(delivery: Delivery, marks: DeliveryMarks = {}): Record<string, string> {
   const headers: Record<string, string> = {
@@ -84,14 +97,10 @@ export function deliveryHeaders(delivery: Delivery, marks: DeliveryMarks = {}): 
     [H.eventTime]: String(delivery.eventTime),
     [H.contentType]: delivery.contentType,
   };
-  if (delivery.firstAttemptAt !== undefined) headers[H.firstAttemptAt] = String(delivery.firstAttemptAt);
-  if (delivery.notBefore !== undefined) headers[H.notBefore] = String(delivery.notBefore);
-  if (delivery.rung !== undefined) headers[H.rung] = String(delivery.rung);
-  if (delivery.traceparent !== undefined) headers[H.traceparent] = delivery.traceparent;
-  if (delivery.orderKey !== undefined) headers[H.orderKey] = delivery.orderKey;
-  if (delivery.enabledAt !== undefined) headers[H.enabledAt] = String(delivery.enabledAt);
-  if (delivery.heldSince !== undefined) headers[H.heldSince] = String(delivery.heldSince);
-  if (delivery.spilled !== undefined) headers[H.spilled] = String(delivery.spilled);
+  for (const [field, name] of OPTIONAL) {
+    const value = delivery[field];
+    if (value !== undefined) headers[name] = String(value);
+  }
   return { ...headers, ...deliveryMarkHeaders(marks) };
 }
 
@@ -123,22 +132,10 @@ export function parseDelivery(headers: RecordHeaders | undefined, value: Buffer 
     contentType: get(H.contentType) ?? 'application/json',
     payload: value,
   };
-  const firstAttemptAt = number(H.firstAttemptAt);
-  if (firstAttemptAt !== undefined) delivery.firstAttemptAt = firstAttemptAt;
-  const notBefore = number(H.notBefore);
-  if (notBefore !== undefined) delivery.notBefore = notBefore;
-  const rung = number(H.rung);
-  if (rung !== undefined) delivery.rung = rung;
-  const enabledAt = number(H.enabledAt);
-  if (enabledAt !== undefined) delivery.enabledAt = enabledAt;
-  const heldSince = number(H.heldSince);
-  if (heldSince !== undefined) delivery.heldSince = heldSince;
-  const spilled = number(H.spilled);
-  if (spilled !== undefined) delivery.spilled = spilled;
-  const traceparent = get(H.traceparent);
-  if (traceparent !== undefined) delivery.traceparent = traceparent;
-  const orderKey = get(H.orderKey);
-  if (orderKey !== undefined) delivery.orderKey = orderKey;
+  for (const [field, name] of OPTIONAL) {
+    const read = TEXT_FIELDS.has(field) ? get(name) : number(name);
+    if (read !== undefined) Object.assign(delivery, { [field]: read });
+  }
   return delivery;
 }
 

@@ -55,6 +55,8 @@ const delivery: fc.Arbitrary<Delivery> = record(
     traceparent: text,
     orderKey: text,
     enabledAt: epoch,
+    heldSince: epoch,
+    spilled: fc.nat(100),
     payload: fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
   },
   { requiredKeys: ['deliveryId', 'eventId', 'eventType', 'subscriptionId', 'tier', 'attempt', 'source', 'eventTime', 'contentType', 'payload'] },
