@@ -105,6 +105,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const stateRecord = (state: ParkedState): OutgoingRecord => ({ topic: topics.parkedState(tier), message: parkedStateMessage(state) });
   const parking: Parking | undefined = parkedState && {
     parkAfter: settings.parkAfter,
+    // Asked only about records the consumer below has handed over, so once it exists.
+    reading: (topic, partition) => tracked.reading(topic, partition),
     isParkingTopic: (topic) => topic === parkedTopic,
     isParked: (key) => parkedState.counts.isParked(key),
     append(key: string, delivery: Delivery, replay: boolean) {
