@@ -12,14 +12,16 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTally, tallyTable, type Outcome } from './demo/tally.ts';
+import { createTally, tallyTable } from './demo/tally.ts';
 import {
   baseConfigSchema,
   createKafka,
   createLogger,
   ensureTopics,
   hookrailTopicSpecs,
+  MalformedRecord,
   matchSubscriptions,
+  parseAttempt,
   parseSubscriptionsYaml,
   publishSubscriptions,
   topicNames,
@@ -144,7 +146,8 @@ await watcher.subscribe({ topic: topics.attempts, fromBeginning: false });
 await watcher.run({
   autoCommit: false,
   eachMessage: async ({ message }) => {
-    tally.record(JSON.parse(message.value!.toString()) as { subscriptionId: string; deliveryId: string; outcome: Outcome });
+    const entry = parseAttempt(message.value);
+    if (!(entry instanceof MalformedRecord)) tally.record(entry);
   },
 });
 

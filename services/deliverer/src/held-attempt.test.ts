@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, H, headerString, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
+import { baseConfigSchema, H, headerString, MalformedRecord, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from './attempt.ts';
 import { createDestinationGuard, type GuardSettings } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
@@ -60,7 +60,7 @@ function setup() {
 const parsed = (outcome: { records: Array<{ topic: string; message: { headers?: unknown; value: unknown } }> }, topic: string) => {
   const record = outcome.records.find((r) => r.topic === topic)!;
   const delivery = parseDelivery(record.message.headers as Record<string, string>, record.message.value as Buffer);
-  assert.ok(typeof delivery !== 'string');
+  assert.ok(!(delivery instanceof MalformedRecord), String(delivery));
   return delivery;
 };
 
