@@ -20,6 +20,7 @@ import { byTopic, connectTransactionalProducer, pipelineConsumer } from './trans
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const REJECTED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 const MEMBERSHIP = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+const UNSTABLE = 'UNSTABLE_OFFSET_COMMIT';
 
 /** The port's kind of a KafkaJS error, looking through KafkaJS's retry wrappers. */
 export function kafkaJsErrorKind(error: unknown): KafkaErrorKind {
@@ -28,6 +29,7 @@ export function kafkaJsErrorKind(error: unknown): KafkaErrorKind {
     if (type && FENCED.has(type)) return 'fenced';
     if (type && REJECTED.has(type)) return 'record-rejected';
     if (type && MEMBERSHIP.has(type)) return 'membership';
+    if (type === UNSTABLE) return 'unstable';
     current = originalError ?? cause;
   }
   return 'other';
@@ -176,10 +178,16 @@ export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId
   };
 }
 
+/** `admin.fetchOffsets` as patched (patches/kafkajs+2.2.4.patch): OffsetFetch v7 with require_stable. */
+type StableFetch = Parameters<Admin['fetchOffsets']>[0] & { requireStable: true };
+
 export function kafkaJsOffsets(admin: Admin): OffsetsPort {
   return {
     async committed(groupId, topic) {
-      const [entry] = await wrap(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+      // The broker answers UNSTABLE_OFFSET_COMMIT (kind 'unstable') while a transaction that
+      // commits offsets of these partitions is pending; KafkaJS alone cannot ask (OffsetFetch ≤ v4).
+      const request: StableFetch = { groupId, topics: [topic], requireStable: true };
+      const [entry] = await wrap(() => admin.fetchOffsets(request));
       return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }));
     },
   };
