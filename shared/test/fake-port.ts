@@ -74,17 +74,19 @@ export class FakeBroker {
 
   offsetsPort(): OffsetsPort {
     return {
-      committed: async (groupId, topic): Promise<CommittedOffset[]> => {
+      committed: async (groupId, topic, partitions): Promise<CommittedOffset[]> => {
         await Promise.resolve();
-        const prefix = `${groupId}/${topic}/`;
-        if (this.pending.some(({ keys }) => [...keys].some((key) => key.startsWith(prefix)))) {
+        const asked = (key: string) => {
+          const [g, t, p] = key.split('/');
+          return g === groupId && t === topic && (!partitions || partitions.includes(Number(p)));
+        };
+        if (this.pending.some(({ keys }) => [...keys].some(asked))) {
           this.unstableReads++;
           throw new KafkaPortError('unstable', new Error('a transactional offset commit is pending'));
         }
         const out: CommittedOffset[] = [];
         for (const [key, value] of this.offsets) {
-          const [g, t, p] = key.split('/');
-          if (g === groupId && t === topic) out.push({ partition: Number(p), offset: value.offset, metadata: value.metadata });
+          if (asked(key)) out.push({ partition: Number(key.split('/')[2]), offset: value.offset, metadata: value.metadata });
         }
         return out;
       },

@@ -179,14 +179,14 @@ export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId
 }
 
 /** `admin.fetchOffsets` as patched (patches/kafkajs+2.2.4.patch): OffsetFetch v7 with require_stable. */
-type StableFetch = Parameters<Admin['fetchOffsets']>[0] & { requireStable: true };
+type StableFetch = Parameters<Admin['fetchOffsets']>[0] & { requireStable: true; partitions?: number[] };
 
 export function kafkaJsOffsets(admin: Admin): OffsetsPort {
   return {
-    async committed(groupId, topic) {
+    async committed(groupId, topic, partitions) {
       // The broker answers UNSTABLE_OFFSET_COMMIT (kind 'unstable') while a transaction that
       // commits offsets of these partitions is pending; KafkaJS alone cannot ask (OffsetFetch ≤ v4).
-      const request: StableFetch = { groupId, topics: [topic], requireStable: true };
+      const request: StableFetch = { groupId, topics: [topic], requireStable: true, ...(partitions ? { partitions } : {}) };
       const [entry] = await wrap(() => admin.fetchOffsets(request));
       return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }));
     },

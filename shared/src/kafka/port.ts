@@ -97,9 +97,10 @@ export interface OffsetsPort {
    * The group's committed offsets for `topic`'s partitions, stable: they include every
    * transaction that committed offsets for them (KIP-447's stable offset fetch). While such a
    * transaction is still pending (its coordinator has not yet written its markers, say after a
-   * failover) this throws a `KafkaPortError` of kind 'unstable': ask again later.
+   * failover) this throws a `KafkaPortError` of kind 'unstable': ask again later. `partitions`
+   * limits the read (and the wait) to those.
    */
-  committed(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  committed(groupId: string, topic: string, partitions?: number[]): Promise<CommittedOffset[]>;
 }
 
 export interface OffsetToCommit extends TopicPartition {

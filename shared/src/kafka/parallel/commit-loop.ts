@@ -233,6 +233,7 @@ export function createCommitLoop(options: {
         offsets: options.offsets,
         groupId,
         topic: probe.topic,
+        partitions: [probe.partition],
         callTimeoutMs: stepTimeoutMs,
         waitMs: settleWaitMs,
         keepWaiting: async () => !stopped,

@@ -15,7 +15,7 @@ const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1_000;
 
 /**
- * Reads the group's committed offsets of `topic` once they are stable. The port answers
+ * Reads the group's committed offsets of `topic`'s `partitions` once they are stable. The port answers
  * 'unstable' while a transaction that commits offsets of these partitions is pending: one
  * whose coordinator has not written its markers yet, which after a coordinator failover takes
  * as long as the failover, and for a transaction its producer abandoned, up to the
@@ -28,6 +28,8 @@ export async function readStableOffsets(options: {
   offsets: OffsetsPort;
   groupId: string;
   topic: string;
+  /** Only these partitions (a transaction pending on another does not hold this read). */
+  partitions: number[];
   callTimeoutMs: number;
   waitMs: number;
   keepWaiting?: () => Promise<boolean>;
@@ -38,7 +40,7 @@ export async function readStableOffsets(options: {
   let unstableReads = 0;
   for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(MAX_BACKOFF_MS, backoff * 2)) {
     try {
-      const offsets = await withTimeout(options.offsets.committed(options.groupId, options.topic), options.callTimeoutMs, 'reading committed offsets');
+      const offsets = await withTimeout(options.offsets.committed(options.groupId, options.topic, options.partitions), options.callTimeoutMs, 'reading committed offsets');
       return { offsets, waitedMs: now() - started, unstableReads };
     } catch (error) {
       if (errorKind(error) === 'unstable') unstableReads++;

@@ -212,7 +212,16 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     };
     const callTimeoutMs = options.kafkaCallTimeoutMs ?? 30_000;
     try {
-      const read = await readStableOffsets({ offsets: options.offsets, groupId, topic: batch.topic, callTimeoutMs, waitMs: stableWaitMs, keepWaiting, now });
+      const read = await readStableOffsets({
+        offsets: options.offsets,
+        groupId,
+        topic: batch.topic,
+        partitions: [batch.partition],
+        callTimeoutMs,
+        waitMs: stableWaitMs,
+        keepWaiting,
+        now,
+      });
       if (read && read.unstableReads > 0) {
         logger.info({ topic: batch.topic, partition: batch.partition, waitedMs: read.waitedMs, unstableReads: read.unstableReads }, 'waited for stable offsets: a transaction committing them was pending');
       }
