@@ -48,7 +48,8 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
   const prefix = uniquePrefix('cf');
   const source = `${prefix}-source`;
   let env: Record<string, string>;
-  const ids = { router1: 'r1', router2: '', deliverer1: 'd1', deliverer2: '' };
+  const ids = { router1: 'r1', router2: '' };
+  const deliverers = { 'deliverer-1': '', 'deliverer-2': '' };
 
   /** Starts (or restarts) an instance; `watched` ones log KafkaJS's requests (the kill trigger reads them). */
   const start = (name: string, service: 'router' | 'deliverer' | 'monitor', instanceId: string, watched = false) => {
@@ -81,16 +82,18 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     await cluster.transactionalIdLedBy(1, `${prefix}-probe`); // creates __transaction_state
     const leaders = await transactionStateLeaders(cluster);
     const coordinator = (transactionalId: string) => leaders[internalPartition(transactionalId, TRANSACTION_STATE_PARTITIONS)]!;
-    ids.deliverer2 = findId('d', (id) => {
+    const tier2Alone = (id: string) => {
       const [t1, t2, t3] = [1, 2, 3].map((tier) => coordinator(`${prefix}-deliverer-tier${tier}-${id}`));
       return t2 !== t1 && t2 !== t3;
-    });
+    };
+    deliverers['deliverer-1'] = findId('d', tier2Alone);
+    deliverers['deliverer-2'] = findId('d', (id) => id !== deliverers['deliverer-1'] && tier2Alone(id));
     ids.router2 = findId('r', (id) => id !== ids.router1 && coordinator(`${prefix}-router-${id}`) !== coordinator(`${prefix}-router-${ids.router1}`));
 
     start('router-1', 'router', ids.router1);
     start('router-2', 'router', ids.router2, true);
-    start('deliverer-1', 'deliverer', ids.deliverer1);
-    start('deliverer-2', 'deliverer', ids.deliverer2, true);
+    start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true);
+    start('deliverer-2', 'deliverer', deliverers['deliverer-2'], true);
     await Promise.all([...processes.values()].map((p) => p.ready(180_000)));
     console.log(`# cluster and two routers, two deliverers ready in ${Date.now() - started} ms`);
   });
@@ -125,28 +128,30 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
   };
 
   /**
-   * SIGKILLs `node` and `instance` the moment `instance` logs an EndTxn answer from that node
-   * (once `armed()`), in the same tick; then says whether the commit was still pending then.
+   * SIGKILLs a candidate instance and its coordinator node the moment that instance logs an
+   * EndTxn answer from that node (once `armed()`), in the same tick; then says whether the
+   * commit was still pending then (the group's offsets unstable).
    */
-  const killOnCommit = async (instance: RunningProcess, node: number, groupId: string, topic: string, armed: () => boolean) => {
-    const address = cluster.address(node);
+  const killOnCommit = async (candidates: Array<{ name: string; node: number }>, groupId: string, topic: string, armed: () => boolean) => {
     let fired = false;
     const seen: string[] = [];
-    const killed = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no commit answered by node ${node} (${address}) within 90 s; EndTxn answers seen: ${seen.join(', ') || 'none'}`)), 90_000);
-      createInterface({ input: instance.child.stdout! }).on('line', (line) => {
-        if (fired || !line.includes('"Response EndTxn')) return;
-        seen.push(`${/"broker":"([^"]*)"/.exec(line)?.[1]}${armed() ? '' : ' (not armed)'}`);
-        if (!line.includes(`"broker":"${address}"`) || !armed()) return;
-        fired = true;
-        void cluster.kill(node);
-        instance.child.kill('SIGKILL');
-        clearTimeout(timer);
-        resolve(Date.now());
-      });
+    const killed = new Promise<{ at: number; name: string; node: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no commit answered within 90 s; EndTxn answers seen: ${seen.join(', ') || 'none'}`)), 90_000);
+      for (const { name, node } of candidates) {
+        const instance = processes.get(name)!;
+        createInterface({ input: instance.child.stdout! }).on('line', (line) => {
+          if (fired || !line.includes('"Response EndTxn')) return;
+          seen.push(`${name}←${/"broker":"([^"]*)"/.exec(line)?.[1]}${armed() ? '' : ' (not armed)'}`);
+          if (!line.includes(`"broker":"${cluster.address(node)}"`) || !armed()) return;
+          fired = true;
+          void cluster.kill(node);
+          instance.child.kill('SIGKILL');
+          clearTimeout(timer);
+          resolve({ at: Date.now(), name, node });
+        });
+      }
     });
-    const at = await killed;
-    // The lane's offsets are unstable if the commit's markers were not all written.
+    const result = await killed;
     let pending = 'unknown';
     for (let attempt = 0; attempt < 5 && pending.startsWith('unknown'); attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
@@ -154,7 +159,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
         .fetchOffsets({ groupId, topics: [topic], requireStable: true } as Parameters<Admin['fetchOffsets']>[0])
         .then(() => 'no (markers written)', (error: { type?: string; message: string }) => (error.type === 'UNSTABLE_OFFSET_COMMIT' ? 'yes' : `unknown (${error.type ?? error.message})`));
     }
-    return { at, pending };
+    return { ...result, pending };
   };
 
   /** Waits for every delivery of this phase, then counts its duplicates and losses. */
@@ -215,16 +220,21 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
   for (let round = 1; round <= ROUNDS; round++) {
     it(`(a${round}) a deliverer lane whose coordinator dies right after a commit: its dead letters are not written again by the next owner`, async () => {
       const group = `${prefix}-deliverer-tier2`;
-      const victim = await cluster.transactionCoordinator(`${group}-${ids.deliverer2}`);
+      // Tier records are keyed by subscription: beta's are on one tier-2 partition, and the
+      // deliverer that owns it is the one whose tier-2 lane commits. Either may be it.
+      const candidates = await Promise.all(
+        (['deliverer-1', 'deliverer-2'] as const).map(async (name) => ({ name, node: await cluster.transactionCoordinator(`${group}-${deliverers[name]}`) })),
+      );
       const beta = receivers[1]!;
       const refusedBefore = beta.requests.filter((r) => r.status === 400).length;
       const phase = sendEvents(EVENTS);
       // Armed once beta refused a delivery of this phase for good: the lane has dead letters to commit.
-      const kill = killOnCommit(processes.get('deliverer-2')!, victim, group, install.topics.tier(2), () => beta.requests.filter((r) => r.status === 400).length > refusedBefore);
+      const kill = killOnCommit(candidates, group, install.topics.tier(2), () => beta.requests.filter((r) => r.status === 400).length > refusedBefore);
       const { expected, keys } = await phase;
-      const { at, pending } = await kill;
-      console.log(`# (a${round}) killed node ${victim} (tier-2 coordinator of deliverer-2) and deliverer-2 on its commit; pending at the kill: ${pending}`);
-      const counts = await recover(`a${round}`, expected, keys, 'deliverer-1', at, () => start('deliverer-2', 'deliverer', ids.deliverer2, true));
+      const { at, name, node, pending } = await kill;
+      console.log(`# (a${round}) killed node ${node} (tier-2 coordinator of ${name}) and ${name} on its commit; pending at the kill: ${pending}`);
+      const [killed, survivor] = name === 'deliverer-1' ? (['deliverer-1', 'deliverer-2'] as const) : (['deliverer-2', 'deliverer-1'] as const);
+      const counts = await recover(`a${round}`, expected, keys, survivor, at, () => start(killed, 'deliverer', deliverers[killed], true));
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
     });
 
@@ -232,7 +242,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       const group = `${prefix}-router`;
       const victim = await cluster.transactionCoordinator(`${group}-${ids.router2}`);
       const phase = sendEvents(EVENTS);
-      const kill = killOnCommit(processes.get('router-2')!, victim, group, source, () => true);
+      const kill = killOnCommit([{ name: 'router-2', node: victim }], group, source, () => true);
       const { expected, keys } = await phase;
       const { at, pending } = await kill;
       console.log(`# (b${round}) killed node ${victim} (coordinator of router-2) and router-2 on its commit; pending at the kill: ${pending}`);
@@ -247,7 +257,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       const phase = sendEvents(EVENTS);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const since = Date.now();
-      const third = start('deliverer-3', 'deliverer', 'd3');
+      const third = start('deliverer-3', 'deliverer', 'joiner');
       // The rebalance the third deliverer starts: kill the coordinator and deliverer-1 as it begins.
       await eventually(() => (deliverer1.logs.some((l) => l.msg === 'membership in doubt; commits stop until the group settles' && Date.parse(String(l.time)) > since) ? true : undefined), 120_000, 'the rebalance to begin', 20);
       await cluster.kill(victim);
@@ -255,7 +265,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       console.log(`# (c${round}) killed node ${victim} (group coordinator of ${group}) and deliverer-1 as the rebalance began`);
       const { expected, keys } = await phase;
       await third.ready(180_000);
-      const counts = await recover(`c${round}`, expected, keys, 'deliverer-2', since, () => start('deliverer-1', 'deliverer', ids.deliverer1));
+      const counts = await recover(`c${round}`, expected, keys, 'deliverer-2', since, () => start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true));
       // And one leaves: the third deliverer, by SIGTERM.
       assert.equal(await third.stop('SIGTERM'), 0, 'the third deliverer leaves cleanly');
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
@@ -266,7 +276,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     // Node 1, the first bootstrap address, stopped cleanly: new instances start through the others.
     await cluster.stopNode(1);
     const monitor = start('monitor', 'monitor', 'm1');
-    const joined = [monitor, start('router-3', 'router', 'r3'), start('deliverer-3', 'deliverer', 'd3')];
+    const joined = [monitor, start('router-3', 'router', 'r3'), start('deliverer-3', 'deliverer', 'joiner')];
     await Promise.all(joined.map((p) => p.ready(180_000)));
     const cli = await run(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(repoRoot, 'cli/src/main.ts'), '--brokers', cluster.brokers.join(','), '--prefix', prefix, 'subscriptions', 'list'], {
       encoding: 'utf8',
@@ -278,7 +288,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     // deliverer-1 and the monitor restarted at once, during the outage.
     await cluster.kill(2);
     const exits: Record<string, number | string> = {};
-    for (const [name, service, id] of [['router-1', 'router', ids.router1], ['deliverer-1', 'deliverer', ids.deliverer1], ['monitor', 'monitor', 'm1']] as const) {
+    for (const [name, service, id] of [['router-1', 'router', ids.router1], ['deliverer-1', 'deliverer', deliverers['deliverer-1']], ['monitor', 'monitor', 'm1']] as const) {
       exits[name] = await processes.get(name)!.stop('SIGTERM');
       await start(name, service, id).ready(180_000);
     }
