@@ -217,8 +217,37 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     return counts;
   };
 
+  /** Start-up exits of an instance (each is started again, as an orchestrator would). */
+  const startupExits: string[] = [];
+  const readyOrAgain = async (name: string, relaunch: () => RunningProcess) => {
+    try {
+      await processes.get(name)!.ready(180_000);
+    } catch (error) {
+      startupExits.push(`${name}: ${String(error).split('\n').slice(0, 3).join(' ')}`);
+      await relaunch().ready(180_000);
+    }
+  };
+  const roles = {
+    'router-1': () => start('router-1', 'router', ids.router1),
+    'router-2': () => start('router-2', 'router', ids.router2, true),
+    'deliverer-1': () => start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true),
+    'deliverer-2': () => start('deliverer-2', 'deliverer', deliverers['deliverer-2'], true),
+  };
+  /** Before each phase: every node and the four instances run (a failed phase leaves nothing behind). */
+  const heal = async () => {
+    if (!cluster.nodes.every((node) => cluster.running(node))) await restartNode();
+    for (const [name, relaunch] of Object.entries(roles)) {
+      const { child } = processes.get(name)!;
+      if (child.exitCode === null && child.signalCode === null) continue;
+      startupExits.push(`${name} was not running when a phase began (exit ${child.exitCode ?? child.signalCode})`);
+      relaunch();
+      await readyOrAgain(name, relaunch);
+    }
+  };
+
   for (let round = 1; round <= ROUNDS; round++) {
     it(`(a${round}) a deliverer lane whose coordinator dies right after a commit: its dead letters are not written again by the next owner`, async () => {
+      await heal();
       const group = `${prefix}-deliverer-tier2`;
       // Tier records are keyed by subscription: beta's are on one tier-2 partition, and the
       // deliverer that owns it is the one whose tier-2 lane commits. Either may be it.
@@ -239,6 +268,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     });
 
     it(`(b${round}) a router whose coordinator dies right after a commit: its fan-out is not done again by the next owner`, async () => {
+      await heal();
       const group = `${prefix}-router`;
       const victim = await cluster.transactionCoordinator(`${group}-${ids.router2}`);
       const phase = sendEvents(EVENTS);
@@ -251,28 +281,30 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     });
 
     it(`(c${round}) the deliverer group coordinator dies during a rebalance: nothing is dead-lettered twice or lost`, async () => {
+      await heal();
       const group = `${prefix}-deliverer-tier2`;
       const victim = await cluster.groupCoordinator(group);
       const deliverer1 = processes.get('deliverer-1')!;
       const phase = sendEvents(EVENTS);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const since = Date.now();
-      const third = start('deliverer-3', 'deliverer', 'joiner');
+      start('deliverer-3', 'deliverer', 'joiner');
       // The rebalance the third deliverer starts: kill the coordinator and deliverer-1 as it begins.
       await eventually(() => (deliverer1.logs.some((l) => l.msg === 'membership in doubt; commits stop until the group settles' && Date.parse(String(l.time)) > since) ? true : undefined), 120_000, 'the rebalance to begin', 20);
       await cluster.kill(victim);
       await deliverer1.stop('SIGKILL');
       console.log(`# (c${round}) killed node ${victim} (group coordinator of ${group}) and deliverer-1 as the rebalance began`);
       const { expected, keys } = await phase;
-      await third.ready(180_000);
+      await readyOrAgain('deliverer-3', () => start('deliverer-3', 'deliverer', 'joiner'));
       const counts = await recover(`c${round}`, expected, keys, 'deliverer-2', since, () => start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true));
       // And one leaves: the third deliverer, by SIGTERM.
-      assert.equal(await third.stop('SIGTERM'), 0, 'the third deliverer leaves cleanly');
+      assert.equal(await processes.get('deliverer-3')!.stop('SIGTERM'), 0, 'the third deliverer leaves cleanly');
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
     });
   }
 
   it('(d) router, deliverer, monitor and the CLI start, and restart, with one of three nodes down', async () => {
+    await heal();
     // Node 1, the first bootstrap address, stopped cleanly: new instances start through the others.
     await cluster.stopNode(1);
     const monitor = start('monitor', 'monitor', 'm1');
@@ -306,6 +338,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     const settles = waits('settled a transaction whose commit outcome was unknown');
     const handovers = waits('waited for stable offsets: a transaction committing them was pending');
     const landed = logs.filter((l) => l.msg === 'settled a transaction whose commit outcome was unknown').map((l) => l.landed);
+    console.log(`# start-up exits (instance started again): ${startupExits.length}${startupExits.map((e) => `\n#   ${e.slice(0, 400)}`).join('')}`);
     console.log(
       `# settles of an unknown outcome: ${settles.length} (landed: ${landed.join(',') || '-'}), longest ${Math.max(0, ...settles)} ms; ` +
         `hand-overs that waited for stable offsets: ${handovers.length}, longest ${Math.max(0, ...handovers)} ms`,

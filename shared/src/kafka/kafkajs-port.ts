@@ -15,6 +15,7 @@ import {
   type TransactionalProducerPort,
   type TransactionPort,
 } from './port.ts';
+import { retryTransient } from './retry-transient.ts';
 import { byTopic, connectTransactionalProducer, pipelineConsumer } from './transactions.ts';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
@@ -143,7 +144,9 @@ export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWai
 }
 
 export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<TransactionalProducerPort> {
-  let producer: Producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+  // At start-up a node that just went down may still be listed as the transaction coordinator:
+  // KafkaJS gives up on its refused connection at once. A fresh producer asks afresh.
+  let producer: Producer = await wrap(() => retryTransient(`starting the transactional producer ${transactionalId}`, () => connectTransactionalProducer(kafka, transactionalId)));
   /** Set from a reset until a new producer has connected: begin() tries the reset again first. */
   let broken = false;
   const reset = async () => {
