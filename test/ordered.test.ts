@@ -121,12 +121,16 @@ describe('ordered subscriptions', () => {
     const blockSeconds = (blockEnd - blockStart) / 1_000;
     const runSeconds = (finishedAt - startedAt) / 1_000;
     const failures = seen.filter((s) => !s.ok).length;
+    // Keys parked (moved to the parking topic): a head that fails once is not blocking for parkAfter offsets.
+    const parked = (await readAll(kafka, install.topics.parked(2))).filter((r) => r.headers[H.subscriptionId] === subscription.id);
+    const parkedKeys = new Set(parked.map((r) => r.headers[H.orderKey]));
     console.log(
       [
         `ordered: ${EVENTS} events on ${KEYS} keys in ${runSeconds.toFixed(1)} s; ${seen.length} requests, ${failures} failed at random or on purpose`,
         `ordered: ${acked.size} delivered, ${dead.size} dead-lettered, ${EVENTS - new Set([...acked, ...dead]).size} lost`,
         `ordered: order violations ${violations}; two requests of one key at once ${concurrentPerKey}`,
         `ordered: duplicates after the SIGKILL (at ${ackedAtKill} delivered) ${duplicates}, on ${repeatsPerKey.size} keys, at most ${Math.max(0, ...repeatsPerKey.values())} on one key`,
+        `ordered: keys parked ${parkedKeys.size} (${parked.length} records through the parking topic)`,
         `ordered: ${BLOCKED} blocked ${blockSeconds.toFixed(1)} s on its head's retries; other keys delivered ${othersDuringBlock} meanwhile ` +
           `(${(othersDuringBlock / blockSeconds).toFixed(0)}/s during the block, ${(othersAfterBlock / blockSeconds).toFixed(0)}/s in as long after it, ` +
           `${(others.length / runSeconds).toFixed(0)}/s over the run with the kill and restart)`,

@@ -157,3 +157,118 @@ describe('parking a long-blocked ordered key', () => {
     assert.equal(parkedAfterDrain.length, PER_KEY + LATER_PER_KEY, 'the drained key is no longer parked');
   });
 });
+
+// A restart must not park keys that merely fail once: the restarted lane re-reads what it had
+// already passed (from the committed offset up), and a head that fails once right after has
+// not been blocking for parkAfter offsets (issue 19, item 6).
+describe('parking after a restart', () => {
+  const RESTART_KEYS = 40;
+  const RESTART_PER_KEY = 45;
+  /** The default deliverer.parkAfter: the restarted lane re-reads more than this. */
+  const DEFAULT_PARK_AFTER = 1_000;
+  let kafka: Kafka;
+  let install: TestInstall;
+  let receiver: Receiver;
+  let subscription: Subscription;
+  const deliverers: RunningProcess[] = [];
+  const acked = new Set<string>();
+  const seen: Seen[] = [];
+  /** After the restart, every key's first request is answered 503 (its head retries in place once). */
+  let restarted = false;
+  const failedOnce = new Set<string>();
+
+  before(async () => {
+    kafka = testKafka();
+    install = await createTestInstall(kafka, uniquePrefix('parkrestart'), { tiers: { 2: { retries: 3 } } });
+    receiver = await startReceiver((request) => {
+      const { k: key, seq } = JSON.parse(request.body.toString()) as { k: string; seq: number };
+      let status = 200;
+      if (restarted && !failedOnce.has(key)) {
+        failedOnce.add(key);
+        status = 503;
+      }
+      seen.push({ key, seq, at: Date.now(), ok: status === 200 });
+      if (status === 200) acked.add(`${key}/${seq}`);
+      return { status };
+    });
+    subscription = testSubscription({ id: 'ordered', url: receiver.url, tier: 2, maxInFlight: 64, ordered: { key: '$.k' } });
+    await applySubscriptions(kafka, install, [subscription]);
+  });
+
+  after(async () => {
+    for (const deliverer of deliverers) await deliverer.stop('SIGKILL');
+    await receiver?.close();
+  });
+
+  const startDeliverer = async () => {
+    const deliverer = startService('deliverer', { ...install.env, HOOKRAIL_DELIVERER_TIERS: '2', HOOKRAIL_INSTANCE_ID: 'r1' });
+    deliverers.push(deliverer);
+    await deliverer.ready();
+    return deliverer;
+  };
+
+  /** The group's committed offset and the log's end, for the subscription's one partition. */
+  const offsets = async () => {
+    const topic = install.topics.tier(2);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const partition = (await readAll(kafka, topic))[0]!.partition;
+      const [committed] = await admin.fetchOffsets({ groupId: `${install.prefix}-deliverer-tier2`, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      return {
+        committed: Number(committed!.partitions.find((p) => p.partition === partition)!.offset),
+        end: Number(ends.find((p) => p.partition === partition)!.high),
+      };
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  it('parks no key when the heads a restarted lane re-reads fail once each', async () => {
+    const startedAt = Date.now();
+    const total = RESTART_KEYS * RESTART_PER_KEY;
+    await produceDeliveryRecords(kafka, install, subscription, total, (id, i) => {
+      const body = { id, k: `key-${i % RESTART_KEYS}`, seq: Math.floor(i / RESTART_KEYS) };
+      return { body, orderKey: body.k };
+    });
+    const first = await startDeliverer();
+    await eventually(() => (acked.size >= 150 ? true : undefined), 60_000, '150 events delivered');
+    assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+    const atKill = await offsets();
+    const deliveredAtKill = acked.size;
+    assert.ok(atKill.end - atKill.committed > DEFAULT_PARK_AFTER, `the restarted lane re-reads more than parkAfter offsets (${atKill.committed} to ${atKill.end})`);
+
+    restarted = true;
+    const second = await startDeliverer();
+    // 40 quick 503s open the endpoint's breaker: its cool-down is part of the wait.
+    await eventually(() => (acked.size === total ? true : undefined), 240_000, 'every event delivered').catch((error: unknown) => {
+      const missing = new Map<string, number[]>();
+      for (let i = 0; i < total; i++) {
+        const key = `key-${i % RESTART_KEYS}`;
+        const seq = Math.floor(i / RESTART_KEYS);
+        if (!acked.has(`${key}/${seq}`)) missing.set(key, [...(missing.get(key) ?? []), seq]);
+      }
+      const warnings = second.logs.filter((l) => l.level === 'warn' || l.level === 'error').slice(-15).map((l) => JSON.stringify(l));
+      throw new Error(`${String(error)} (${acked.size} of ${total} delivered; missing ${JSON.stringify([...missing])})\n${warnings.join('\n')}`);
+    });
+    const finishedAt = Date.now();
+
+    const parked = (await readAll(kafka, install.topics.parked(2))).filter((r) => r.headers[H.subscriptionId] === subscription.id);
+    const parkedKeys = new Set(parked.map((r) => r.headers[H.orderKey]));
+    const parkWarnings = second.logs.filter((l) => String(l.msg).startsWith('ordered key parked')).length;
+    const breakerOpened = second.logs.filter((l) => String(l.msg).startsWith('circuit breaker opened')).length;
+    const { violations, duplicates } = checkOrder(seen, Array.from({ length: RESTART_KEYS }, (_, k) => `key-${k}`), new Set());
+    console.log(
+      [
+        `parking after a restart: ${total} events on ${RESTART_KEYS} keys in ${((finishedAt - startedAt) / 1_000).toFixed(1)} s; killed at ${deliveredAtKill} delivered, ` +
+          `committed offset ${atKill.committed}, log end ${atKill.end} (${atKill.end - atKill.committed} offsets re-read from the commit, parkAfter ${DEFAULT_PARK_AFTER})`,
+        `parking after a restart: ${failedOnce.size} heads answered 503 once after the restart; keys parked ${parkedKeys.size} (${parked.length} parked records, ${parkWarnings} park warnings)`,
+        `parking after a restart: order violations ${violations}, duplicates ${duplicates}; the endpoint's breaker opened ${breakerOpened} times`,
+      ].join('\n'),
+    );
+    assert.equal(failedOnce.size, RESTART_KEYS, 'every key\'s head failed once after the restart');
+    assert.equal(violations, 0, 'in order per key');
+    assert.equal(parkedKeys.size, 0, 'no key parked for one 503 after a restart');
+  });
+});

@@ -65,13 +65,14 @@ describe('protecting receivers', () => {
     receivers.push(r);
     return r;
   };
-  const originOf = (r: Receiver) => new URL(r.url).origin;
+  /** The endpoint the guard keys the receiver by: its URL (no query). */
+  const endpointOf = (r: Receiver) => r.url;
   const breakerLines = (r: Receiver, to: 'open' | 'closed') =>
-    deliverer.logs.filter((l) => l.destination === originOf(r) && l.to === to && String(l.msg).startsWith('circuit breaker'));
+    deliverer.logs.filter((l) => l.destination === endpointOf(r) && l.to === to && String(l.msg).startsWith('circuit breaker'));
   /** The deliverer's /metrics value of a destination's series. */
   const metric = async (name: string, r: Receiver) => {
     const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`hookrail_destination="${originOf(r)}"`));
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`hookrail_destination="${endpointOf(r)}"`));
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
   const deadLetters = async (subscription: string) =>
@@ -90,11 +91,11 @@ describe('protecting receivers', () => {
     // The monitor shows it on /status and the status page, and its alert fires, scored.
     const alert = await eventually(async () => {
       const status = await fetchJson(monitorPort, '/status');
-      const shown = status.destinations.some((d: { destination: string; breaker: string }) => d.destination === originOf(flaky) && d.breaker !== 'closed');
-      const firing = status.alerts.find((a: { name: string; phase: string; labels: Record<string, string> }) => a.name === 'HookrailCircuitBreakerOpen' && a.phase === 'firing' && a.labels.hookrail_destination === originOf(flaky));
+      const shown = status.destinations.some((d: { destination: string; breaker: string }) => d.destination === endpointOf(flaky) && d.breaker !== 'closed');
+      const firing = status.alerts.find((a: { name: string; phase: string; labels: Record<string, string> }) => a.name === 'HookrailCircuitBreakerOpen' && a.phase === 'firing' && a.labels.hookrail_destination === endpointOf(flaky));
       return shown && firing ? firing : undefined;
     }, 60_000, 'the monitor to show the open breaker and fire its alert');
-    assert.match(await fetchText(monitorPort, '/status.html'), new RegExp(`data-destination="${originOf(flaky)}" data-breaker="(open|half-open)"`));
+    assert.match(await fetchText(monitorPort, '/status.html'), new RegExp(`data-destination="${endpointOf(flaky)}" data-breaker="(open|half-open)"`));
     failing = false;
     const failedRequests = flaky.requests.filter((r) => r.status === 500).length;
     await eventually(() => (breakerLines(flaky, 'closed').length >= 1 ? true : undefined), 60_000, 'the breaker to close');

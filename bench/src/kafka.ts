@@ -256,6 +256,8 @@ export interface AttemptEntry {
   notBefore?: number;
   durationMs: number;
   eventTime: number;
+  http?: boolean;
+  breaker?: { destination: string; state: string; limit: number };
 }
 
 /**

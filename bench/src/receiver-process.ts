@@ -5,6 +5,9 @@
 //   /flaky/<name>         503 the first time a webhook-id is seen, 200 afterwards
 //   /fail/<name>          500 every time
 //   /flaky/<pct>/<name>   503 to the first attempt of <pct> % of the webhook-ids (evenly spread)
+//   /window/<from>/<to>/<mode>/<name>
+//                         between epoch ms <from> and <to>: `slow-<ms>` answers 200 after <ms>,
+//                         `status-<code>` answers <code>; 200 at once outside the window
 // It can listen on more ports (op "ports"), so that a workload can have many receiver origins.
 // Per name it counts 2xx answers, distinct webhook-ids (or body ids) answered 2xx, and the
 // time of the last new one; with latency recording on, it keeps (receive time − body "t").
@@ -20,6 +23,10 @@ interface Counter {
   inFlight: number;
   peakInFlight: number;
   latencies: number[];
+  /** The body's "t" of each latency sample. */
+  sentAt: number[];
+  /** Arrival time and status of every request, while latency recording is on. */
+  requests: Array<[number, number]>;
 }
 
 const counters = new Map<string, Counter>();
@@ -31,7 +38,7 @@ let recordLatency = false;
 
 const counterOf = (name: string): Counter => {
   let counter = counters.get(name);
-  if (!counter) counters.set(name, (counter = { ok: 0, failed: 0, distinct: new Set(), firstAt: 0, lastNewAt: 0, inFlight: 0, peakInFlight: 0, latencies: [] }));
+  if (!counter) counters.set(name, (counter = { ok: 0, failed: 0, distinct: new Set(), firstAt: 0, lastNewAt: 0, inFlight: 0, peakInFlight: 0, latencies: [], sentAt: [], requests: [] }));
   return counter;
 };
 const now = () => performance.timeOrigin + performance.now();
@@ -53,6 +60,11 @@ const handle: RequestListener = (request, response) => {
     let delay = 0;
     if (kind === 'slow') delay = Number(parts[2] ?? 100);
     else if (kind === 'fail') status = 500;
+    else if (kind === 'window' && at >= Number(parts[2]) && at < Number(parts[3])) {
+      const [mode, value] = (parts[4] ?? '').split('-');
+      if (mode === 'slow') delay = Number(value);
+      else if (mode === 'status') status = Number(value);
+    }
     else if (kind === 'flaky' && !seenFlaky.has(id)) {
       seenFlaky.add(id);
       const percent = parts.length > 3 ? Number(parts[2]) : 100;
@@ -60,6 +72,7 @@ const handle: RequestListener = (request, response) => {
     }
     counter.inFlight++;
     if (counter.inFlight > counter.peakInFlight) counter.peakInFlight = counter.inFlight;
+    if (recordLatency) counter.requests.push([Math.round(at), status]);
     const answer = () => {
       counter.inFlight--;
       if (status < 300) {
@@ -71,7 +84,10 @@ const handle: RequestListener = (request, response) => {
           counter.lastNewAt = done;
           if (recordLatency) {
             const t = Number(T_PATTERN.exec(body)?.[1]);
-            if (Number.isFinite(t)) counter.latencies.push(done - t);
+            if (Number.isFinite(t)) {
+              counter.latencies.push(done - t);
+              counter.sentAt.push(t);
+            }
           }
         }
       } else counter.failed++;
@@ -112,7 +128,11 @@ process.on('message', (command: Command) => {
     process.send!({ id: command.id, ok: true });
   } else if (command.op === 'record') {
     recordLatency = command.on;
-    for (const counter of counters.values()) counter.latencies = [];
+    for (const counter of counters.values()) {
+      counter.latencies = [];
+      counter.sentAt = [];
+      counter.requests = [];
+    }
     process.send!({ id: command.id, ok: true });
   } else if (command.op === 'ports') {
     void openPorts(command.count).then((ports) => process.send!({ id: command.id, ports }));
@@ -120,7 +140,7 @@ process.on('message', (command: Command) => {
     const stats = Object.fromEntries(
       [...counters].map(([name, c]) => [
         name,
-        { ok: c.ok, failed: c.failed, distinct: c.distinct.size, firstAt: c.firstAt, lastNewAt: c.lastNewAt, inFlight: c.inFlight, peakInFlight: c.peakInFlight, ...(command.latencies ? { latencies: c.latencies } : {}) },
+        { ok: c.ok, failed: c.failed, distinct: c.distinct.size, firstAt: c.firstAt, lastNewAt: c.lastNewAt, inFlight: c.inFlight, peakInFlight: c.peakInFlight, ...(command.latencies ? { latencies: c.latencies, sentAt: c.sentAt, requests: c.requests } : {}) },
       ]),
     );
     process.send!({ id: command.id, stats });

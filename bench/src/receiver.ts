@@ -11,6 +11,10 @@ export interface NameStats {
   inFlight: number;
   peakInFlight: number;
   latencies?: number[];
+  /** The scheduled send time of each latency sample. */
+  sentAt?: number[];
+  /** [arrival ms, status] of every request while latency recording was on. */
+  requests?: Array<[number, number]>;
 }
 
 export interface Receiver {
@@ -23,6 +27,8 @@ export interface Receiver {
   fail(name: string): string;
   /** 503 to the first attempt of `percent` % of the webhook-ids, 200 otherwise. */
   flakyPercent(name: string, percent: number): string;
+  /** Between epoch ms `from` and `to`: slow by `slowMs`, or answering `status`; 200 at once outside. */
+  during(name: string, from: number, to: number, behaviour: { slowMs: number } | { status: number }): string;
   stats(latencies?: boolean): Promise<Record<string, NameStats>>;
   statsOf(name: string, latencies?: boolean): Promise<NameStats>;
   reset(): Promise<void>;
@@ -63,6 +69,7 @@ export async function startReceiver(): Promise<Receiver> {
     flaky: (name) => `${base}/flaky/${name}`,
     fail: (name) => `${base}/fail/${name}`,
     flakyPercent: (name, percent) => `${base}/flaky/${percent}/${name}`,
+    during: (name, from, to, behaviour) => `${base}/window/${Math.round(from)}/${Math.round(to)}/${'slowMs' in behaviour ? `slow-${behaviour.slowMs}` : `status-${behaviour.status}`}/${name}`,
     stats: async (latencies = false) => (await call<{ stats: Record<string, NameStats> }>({ op: 'stats', latencies })).stats,
     statsOf: async (name, latencies = false) => (await receiver.stats(latencies))[name] ?? EMPTY,
     reset: async () => void (await call({ op: 'reset' })),

@@ -30,6 +30,10 @@ export interface Delivery {
    * still shows the disable from before it delivers anyway (the replay proves the enable).
    */
   enabledAt?: number;
+  /** Epoch ms the receiver protection first held it back without a request (breaker, pause, saturation). */
+  heldSince?: number;
+  /** Times it was spilled from its lane unattempted because its destination was saturated. */
+  spilled?: number;
   payload: Buffer;
 }
 
@@ -52,6 +56,8 @@ export function deliveryHeaders(delivery: Delivery): Record<string, string> {
   if (delivery.traceparent !== undefined) headers[H.traceparent] = delivery.traceparent;
   if (delivery.orderKey !== undefined) headers[H.orderKey] = delivery.orderKey;
   if (delivery.enabledAt !== undefined) headers[H.enabledAt] = String(delivery.enabledAt);
+  if (delivery.heldSince !== undefined) headers[H.heldSince] = String(delivery.heldSince);
+  if (delivery.spilled !== undefined) headers[H.spilled] = String(delivery.spilled);
   return headers;
 }
 
@@ -88,6 +94,10 @@ export function parseDelivery(headers: IHeaders | undefined, value: Buffer | nul
   if (rung !== undefined) delivery.rung = rung;
   const enabledAt = number(H.enabledAt);
   if (enabledAt !== undefined) delivery.enabledAt = enabledAt;
+  const heldSince = number(H.heldSince);
+  if (heldSince !== undefined) delivery.heldSince = heldSince;
+  const spilled = number(H.spilled);
+  if (spilled !== undefined) delivery.spilled = spilled;
   const traceparent = get(H.traceparent);
   if (traceparent !== undefined) delivery.traceparent = traceparent;
   const orderKey = get(H.orderKey);

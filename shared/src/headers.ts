@@ -23,6 +23,10 @@ export const H = {
   enabledAt: 'hookrail-enabled-at',
   /** On a parked delivery: its sequence number among its key's parked deliveries (1, 2, …). */
   parkedSeq: 'hookrail-parked-seq',
+  /** Epoch ms the receiver protection first held this delivery back without a request (its horizon starts here when no attempt was made). */
+  heldSince: 'hookrail-held-since',
+  /** Times this delivery left its lane unattempted because its destination was saturated (spilled to a delay topic). */
+  spilled: 'hookrail-spilled',
   // DLQ records
   error: 'hookrail-error',
   status: 'hookrail-status',

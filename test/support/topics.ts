@@ -82,33 +82,80 @@ export async function produceDeliveryRecords(
   const ids: string[] = [];
   const messages = Array.from({ length: count }, (_, i) => {
     const eventId = randomUUID();
-    const id = deliveryId(eventId, subscription.id);
-    ids.push(id);
     const { body, orderKey } = event(eventId, i);
-    const payload = Buffer.from(JSON.stringify(body));
-    return {
-      key: subscription.id,
-      value: payload,
-      headers: deliveryHeaders({
-        deliveryId: id,
-        eventId,
-        eventType: 'test.event',
-        subscriptionId: subscription.id,
-        tier: subscription.tier,
-        attempt: 0,
-        source: 'test/0/0',
-        eventTime: Date.now(),
-        contentType: 'application/json',
-        ...(orderKey === undefined ? {} : { orderKey }),
-        payload,
-      }),
-    };
+    const message = deliveryMessage(subscription, eventId, body, orderKey);
+    ids.push(message.deliveryId);
+    return message;
   });
   for (let i = 0; i < messages.length; i += 500) {
     await producer.send({ topic: install.topics.tier(subscription.tier), acks: -1, messages: messages.slice(i, i + 500) });
   }
   await producer.disconnect();
   return ids;
+}
+
+/** One delivery record as the router writes it to the subscription's tier topic. */
+export function deliveryMessage(subscription: Subscription, eventId: string, body: Record<string, unknown>, orderKey?: string) {
+  const id = deliveryId(eventId, subscription.id);
+  const payload = Buffer.from(JSON.stringify(body));
+  const headers = deliveryHeaders({
+    deliveryId: id,
+    eventId,
+    eventType: 'test.event',
+    subscriptionId: subscription.id,
+    tier: subscription.tier,
+    attempt: 0,
+    source: 'test/0/0',
+    eventTime: Date.now(),
+    contentType: 'application/json',
+    ...(orderKey === undefined ? {} : { orderKey }),
+    payload,
+  });
+  return { deliveryId: id, key: subscription.id, value: payload, headers };
+}
+
+/**
+ * Deliveries at a steady rate for each subscription until stopped: every 50 ms, the due number
+ * of each, their bodies carrying `sentAt` (epoch ms) so receivers can measure end-to-end
+ * latency. Sends overlap (a slow send never delays the next tick's records). Returns the
+ * delivery ids per subscription.
+ */
+export async function startPacedDeliveries(kafka: Kafka, install: TestInstall, subscriptions: Subscription[], perSecond: number) {
+  const producer = kafka.producer();
+  await producer.connect();
+  const ids = new Map<string, string[]>(subscriptions.map((s) => [s.id, []]));
+  const started = Date.now();
+  const sends = new Set<Promise<unknown>>();
+  let sent = 0;
+  let failure: unknown;
+  const tick = () => {
+    const due = Math.floor(((Date.now() - started) * perSecond) / 1_000) - sent;
+    if (due <= 0) return;
+    sent += due;
+    const byTopic = new Map<string, Array<ReturnType<typeof deliveryMessage>>>();
+    for (const subscription of subscriptions) {
+      const topic = install.topics.tier(subscription.tier);
+      if (!byTopic.has(topic)) byTopic.set(topic, []);
+      for (let i = 0; i < due; i++) {
+        const message = deliveryMessage(subscription, randomUUID(), { sentAt: Date.now(), subscription: subscription.id });
+        ids.get(subscription.id)!.push(message.deliveryId);
+        byTopic.get(topic)!.push(message);
+      }
+    }
+    const send = producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }).catch((error: unknown) => void (failure ??= error));
+    sends.add(send);
+    void send.finally(() => sends.delete(send));
+  };
+  const timer = setInterval(tick, 50);
+  return {
+    ids,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(sends);
+      await producer.disconnect();
+      if (failure) throw failure;
+    },
+  };
 }
 
 export interface ReadRecord {

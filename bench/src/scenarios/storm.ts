@@ -9,6 +9,7 @@ import type { ScenarioResult } from '../report.ts';
 import { barChart } from '../svg.ts';
 import { deliveryTimings } from '../timings.ts';
 import { fmt, round, sleep, summarize, type Summary } from '../stats.ts';
+import { outageRun, type OutageResult } from './outage.ts';
 
 /** Requests a receiver name got: answered, and still held (a hung receiver answers none). */
 const requestsOf = (s: NameStats) => s.ok + s.failed + s.inFlight;
@@ -46,7 +47,7 @@ interface FailingRun {
 
 export const storm: Scenario = {
   name: 'storm',
-  title: 'Protecting receivers: tier-1 latency under a tier-3 storm; a failing receiver with and without the breaker',
+  title: 'Protecting receivers: tier-1 latency under a tier-3 storm; a failing receiver with and without the breaker; an outage beside a healthy receiver',
   async run(context: Context): Promise<ScenarioResult> {
     const { kafka, receiver } = context;
     const phaseMs = context.size(15_000, 6_000);
@@ -129,6 +130,11 @@ export const storm: Scenario = {
       await failing.close();
       await install?.cleanup();
     }
+    const outage = await outageRun(context, kafka);
+    context.log(
+      `  outage: healthy p99 ${fmt(outage.healthyBefore.p99, 1)} ms before, ${fmt(outage.healthyDuring.p99, 1)} ms during; down: ${outage.failedBeforeOpen} failed before open, ` +
+        `${outage.requestsWhileOpen} requests in ${fmt(outage.openSeconds, 1)} s open, ${outage.requestsInFiveSecondsAfterClose} in the 5 s after closing, ${outage.downDeadLetters} dead letters`,
+    );
     const [alone, stormed] = phases;
     const [on, off] = runs;
     return {
@@ -158,6 +164,7 @@ export const storm: Scenario = {
             cpuText(p.cpu),
           ]),
         },
+        outageTable(outage),
         {
           title: 'Requests a failing receiver sees',
           head: ['circuit breaker', 'deliveries', 'requests', 'seconds', 'requests/s'],
@@ -167,6 +174,7 @@ export const storm: Scenario = {
       data: {
         phases: phases.map((p) => ({ ...p, latency: rounded(p.latency), routing: p.routing && rounded(p.routing), delivererWait: p.delivererWait && rounded(p.delivererWait) })),
         failing: runs.map((r) => ({ ...r, requestsPerSecond: round(r.requestsPerSecond, 2) })),
+        outage: { ...outage, healthyBefore: rounded(outage.healthyBefore), healthyDuring: rounded(outage.healthyDuring) },
       },
       targets: [
         {
@@ -179,6 +187,7 @@ export const storm: Scenario = {
           measured: on && off ? `${fmt(on.requestsPerSecond, 1)} requests/s with, ${fmt(off.requestsPerSecond, 1)} without` : 'n/a',
           met: on && off ? on.requests < off.requests : undefined,
         },
+        ...outageTargets(outage),
       ],
       notes:
         alone && stormed
@@ -202,6 +211,45 @@ export const storm: Scenario = {
     };
   },
 };
+
+function outageTable(o: OutageResult) {
+  return {
+    title: `An outage beside a healthy receiver: ${o.rate} events/s to each of healthy, slow (1.5 s per request) and down (503) for ${o.stormSeconds} s, one tier`,
+    head: ['healthy p50 / p99 before (ms)', 'healthy p50 / p99 during', 'down: failed requests before open', 'requests while open (per s)', 'requests in 5 s after closing', 'down delivered / dead-lettered', 'slow delivered', 'events'],
+    rows: [
+      [
+        `${fmt(o.healthyBefore.p50, 1)} / ${fmt(o.healthyBefore.p99, 1)}`,
+        `${fmt(o.healthyDuring.p50, 1)} / ${fmt(o.healthyDuring.p99, 1)}`,
+        o.failedBeforeOpen,
+        `${o.requestsWhileOpen} in ${fmt(o.openSeconds, 1)} s (${fmt(o.requestsWhileOpen / o.openSeconds, 2)})`,
+        o.requestsInFiveSecondsAfterClose,
+        `${o.downDelivered} / ${o.downDeadLetters}`,
+        o.slowDelivered,
+        o.sent,
+      ],
+    ],
+  };
+}
+
+function outageTargets(o: OutageResult) {
+  return [
+    {
+      target: 'outage: healthy p99 during ≤ 3 × before + 100 ms',
+      measured: `${fmt(o.healthyBefore.p99, 1)} ms before, ${fmt(o.healthyDuring.p99, 1)} during`,
+      met: o.healthyDuring.p99 <= 3 * o.healthyBefore.p99 + 100,
+    },
+    {
+      target: 'outage: down cut off within 100 failed requests, ≤ 2 requests/s while open',
+      measured: `${o.failedBeforeOpen} failed before open; ${fmt(o.requestsWhileOpen / o.openSeconds, 2)}/s while open`,
+      met: o.failedBeforeOpen <= 100 && o.requestsWhileOpen / o.openSeconds <= 2,
+    },
+    {
+      target: 'outage: ≤ 2 × the event rate in the 5 s after closing; 0 dead letters of the recovered receiver',
+      measured: `${o.requestsInFiveSecondsAfterClose} requests (bound ${2 * o.rate * 5}); ${o.downDeadLetters} dead letters`,
+      met: o.requestsInFiveSecondsAfterClose <= 2 * o.rate * 5 && o.downDeadLetters === 0,
+    },
+  ];
+}
 
 const rounded = (summary: Summary) => Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, round(v, 2)]));
 

@@ -3,16 +3,18 @@ import {
   flagRecord,
   H,
   ladderFor,
+  retryHorizonMs,
   type BaseConfig,
   type OutgoingRecord,
   type Delivery,
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
-import type { DestinationGuard, DestinationView } from './dispatch/destination-guard.ts';
+import type { DestinationGuard, DestinationView, HoldReason } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult, type Classification } from './policy/classify.ts';
 import { heldByDisable, disabledDetail } from './policy/disabled-subscription.ts';
+import { decideHold, decideSpill } from './policy/hold.ts';
 import { decideRetry, type RetryDecision } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
@@ -62,7 +64,12 @@ export interface AttemptDependencies {
   problemOf?: (subscriptionId: string) => string | undefined;
   /** Circuit breaker and adaptive limit per destination; unset = neither. */
   guard?: DestinationGuard;
+  /** How long past its ladder's horizon a delivery may be held back by an open breaker before it is dead-lettered (`circuit-open`). */
+  maxHoldMs?: number;
 }
+
+/** Default of `deliverer.breaker.maxHoldMs`. */
+export const DEFAULT_MAX_HOLD_MS = 30 * 60_000;
 
 export interface AttemptOutcome {
   records: OutgoingRecord[];
@@ -84,19 +91,7 @@ export async function attemptDelivery(
   const attemptedAt = now();
   const firstAttemptAt = delivery.firstAttemptAt ?? attemptedAt;
   const attempt = delivery.attempt + 1;
-  const base = {
-    deliveryId: delivery.deliveryId,
-    eventId: delivery.eventId,
-    eventType: delivery.eventType,
-    subscriptionId: delivery.subscriptionId,
-    tier: delivery.tier,
-    attempt,
-    attemptedAt,
-    eventTime: delivery.eventTime,
-    firstAttemptAt,
-    origin,
-    ...(subscription ? { destination: subscription.destination } : {}),
-  };
+  const base = { ...entryBase(delivery, origin, attemptedAt, subscription), attempt };
 
   const noAttempt = (errorClass: string, detail: string): AttemptOutcome => {
     const entry: AttemptLogEntry = { ...base, attempt: delivery.attempt, outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
@@ -122,8 +117,7 @@ export async function attemptDelivery(
   if (!signed.ok) {
     return noAttempt('invalid-secret', `subscription ${subscription.id} cannot be signed for: ${signed.problem}; apply it again with a good secret, then "hookrail dlq replay --subscription ${subscription.id}"`);
   }
-  const tierRetries = deps.config.tiers[delivery.tier].retries;
-  const retries = Math.min(subscription.retry?.retries ?? tierRetries, tierRetries);
+  const retries = retriesOf(subscription, delivery.tier, deps);
   const decide = (classification: Classification, attemptsMade: number) =>
     decideRetry({
       classification,
@@ -134,23 +128,10 @@ export async function attemptDelivery(
       random: deps.random ?? Math.random,
       jitterRatio: deps.jitterRatio,
     });
-  const guarded = () => {
-    const view = deps.guard?.view(subscription.url);
-    return view ? { breaker: { destination: view.destination, state: view.breaker, limit: view.limit } } : {};
-  };
+  const guarded = () => guardedView(deps.guard, subscription);
 
-  const admission = deps.guard?.admit(subscription.url, subscription.maxInFlight);
-  if (admission && !admission.go) {
-    // Breaker open or destination paused: no request. The delivery moves one rung up the
-    // ladder (covering the wait) without spending an attempt (docs/architecture.md).
-    const classification: Classification = { outcome: 'retry', reason: admission.reason, retryAfterMs: admission.retryAfterMs };
-    const decision = decide(classification, Math.max(1, delivery.attempt));
-    const held = { ...base, ...guarded(), attempt: delivery.attempt, http: false, errorClass: admission.reason, reason: admission.reason, durationMs: 0 };
-    if (decision.action === 'retry') return retryOutcome({ ...held, outcome: 'retry' }, delivery, delivery.attempt, firstAttemptAt, decision, deps.topics);
-    const entry: AttemptLogEntry = { ...held, outcome: 'dead-letter' };
-    const detail = `${admission.reason} at the last rung of the ladder, after ${delivery.attempt} HTTP attempt${delivery.attempt === 1 ? '' : 's'}`;
-    return { entry, records: [attemptRecord(entry, deps.topics), deadLetter(delivery, origin, deps.topics, { errorClass: 'exhausted', detail, lastAttemptAt: attemptedAt, firstAttemptAt })] };
-  }
+  const admission = deps.guard?.admit(subscription);
+  if (admission && !admission.go) return holdOutcome(delivery, subscription, origin, admission.reason, admission.retryAfterMs, deps);
   const startedAt = now();
   let result: Awaited<ReturnType<HttpSender['send']>>;
   try {
@@ -209,6 +190,92 @@ export async function attemptDelivery(
   return { entry, records };
 }
 
+/** The retries a subscription's deliveries get: its own override, never more than its tier's topics allow. */
+function retriesOf(subscription: Subscription, tier: Delivery['tier'], deps: Pick<AttemptDependencies, 'config'>): number {
+  const tierRetries = deps.config.tiers[tier].retries;
+  return Math.min(subscription.retry?.retries ?? tierRetries, tierRetries);
+}
+
+/** The destination's breaker and limit, for an attempt log entry. */
+function guardedView(guard: DestinationGuard | undefined, subscription: Subscription): Pick<AttemptLogEntry, 'breaker'> {
+  const view = guard?.view(subscription);
+  return view ? { breaker: { destination: view.destination, state: view.breaker, limit: view.limit } } : {};
+}
+
+/** The log entry's fields every outcome of one delivery shares. */
+function entryBase(delivery: Delivery, origin: Origin, attemptedAt: number, subscription?: Subscription) {
+  return {
+    deliveryId: delivery.deliveryId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    subscriptionId: delivery.subscriptionId,
+    tier: delivery.tier,
+    attempt: delivery.attempt,
+    attemptedAt,
+    eventTime: delivery.eventTime,
+    firstAttemptAt: delivery.firstAttemptAt ?? attemptedAt,
+    origin,
+    ...(subscription ? { destination: subscription.destination } : {}),
+  };
+}
+
+/**
+ * A delivery the receiver protection holds back without a request (breaker open, Retry-After
+ * pause: `policy/hold.ts`): back on a delay topic when the wait is over, its attempts and
+ * ladder untouched; dead-lettered as `circuit-open` only past its horizon.
+ */
+export function holdOutcome(
+  delivery: Delivery,
+  subscription: Subscription,
+  origin: Origin,
+  reason: HoldReason,
+  waitMs: number,
+  deps: AttemptDependencies,
+): AttemptOutcome {
+  const attemptedAt = (deps.now ?? Date.now)();
+  const retries = retriesOf(subscription, delivery.tier, deps);
+  const rungs = ladderFor(deps.config.tiers[delivery.tier].retries);
+  const decision = decideHold({
+    delivery,
+    rungs,
+    waitMs,
+    horizonMs: retryHorizonMs(retries) + (deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS),
+    nowMs: attemptedAt,
+    random: deps.random ?? Math.random,
+    jitterRatio: deps.jitterRatio,
+  });
+  const held = { ...entryBase(delivery, origin, attemptedAt, subscription), ...guardedView(deps.guard, subscription), http: false, errorClass: reason, reason, durationMs: 0 };
+  if (decision.action === 'wait') {
+    const retryTopic = deps.topics.retry(delivery.tier, rungs[decision.rungIndex]!);
+    const entry: AttemptLogEntry = { ...held, outcome: 'retry', retryTopic, notBefore: decision.notBefore };
+    const waiting: Delivery = { ...delivery, notBefore: decision.notBefore, heldSince: decision.heldSince };
+    return { entry, records: [attemptRecord(entry, deps.topics), { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(waiting) } }] };
+  }
+  const entry: AttemptLogEntry = { ...held, errorClass: 'circuit-open', reason: 'circuit-open', outcome: 'dead-letter' };
+  const attempts = `${delivery.attempt} HTTP attempt${delivery.attempt === 1 ? '' : 's'}`;
+  const detail = `the receiver stayed unavailable (${reason}) past this delivery's horizon (its ladder + ${Math.round((deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 60_000)} min): held back ${Math.round(decision.heldForMs / 1_000)} s after ${attempts}`;
+  return {
+    entry,
+    records: [
+      attemptRecord(entry, deps.topics),
+      deadLetter({ ...delivery, heldSince: decision.heldSince }, origin, deps.topics, { errorClass: 'circuit-open', detail, lastAttemptAt: attemptedAt, firstAttemptAt: entry.firstAttemptAt }),
+    ],
+  };
+}
+
+/**
+ * A delivery whose endpoint is saturated leaves the lane without a request (`policy/hold.ts`,
+ * decideSpill): the record on a delay topic, nothing else (no attempt was made, nothing to
+ * log). Undefined when the tier has no delay topic to spill to.
+ */
+export function spillOutcome(delivery: Delivery, deps: Pick<AttemptDependencies, 'config' | 'topics' | 'now' | 'random' | 'jitterRatio'>): OutgoingRecord[] | undefined {
+  const rungs = ladderFor(deps.config.tiers[delivery.tier].retries);
+  const decision = decideSpill({ delivery, rungs, nowMs: (deps.now ?? Date.now)(), random: deps.random ?? Math.random, jitterRatio: deps.jitterRatio });
+  if (!decision) return undefined;
+  const spilled: Delivery = { ...delivery, notBefore: decision.notBefore, heldSince: decision.heldSince, spilled: decision.spilled };
+  return [{ topic: deps.topics.retry(delivery.tier, rungs[decision.rungIndex]!), message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(spilled) } }];
+}
+
 /**
  * An attempt that threw (a bug, or a subscription the code cannot use): the delivery goes to
  * the DLQ with `hookrail-error: internal` and the detail, instead of stopping the lane and
@@ -229,23 +296,7 @@ export function deadLetterWithoutAttempt(
 ): AttemptOutcome {
   const attemptedAt = (deps.now ?? Date.now)();
   const firstAttemptAt = delivery.firstAttemptAt ?? attemptedAt;
-  const entry: AttemptLogEntry = {
-    deliveryId: delivery.deliveryId,
-    eventId: delivery.eventId,
-    eventType: delivery.eventType,
-    subscriptionId: delivery.subscriptionId,
-    tier: delivery.tier,
-    attempt: delivery.attempt,
-    attemptedAt,
-    eventTime: delivery.eventTime,
-    firstAttemptAt,
-    origin,
-    outcome: 'dead-letter',
-    http: false,
-    errorClass,
-    reason: errorClass,
-    durationMs: 0,
-  };
+  const entry: AttemptLogEntry = { ...entryBase(delivery, origin, attemptedAt), outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
   return {
     entry,
     records: [

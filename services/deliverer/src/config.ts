@@ -37,7 +37,7 @@ export const delivererConfigSchema = baseConfigSchema.extend({
       jitterRatio: z.coerce.number().min(0).max(1).default(0.1),
       /** How long a shutdown waits for requests in flight before handing them back. */
       drainMs: durationMs.default(15_000),
-      /** Circuit breaker per destination (URL origin). */
+      /** Circuit breaker per endpoint (and per host for transport failures), recovery after it closes. */
       breaker: breakerSchema,
       /** Adaptive concurrency per destination. */
       adaptive: adaptiveSchema,
@@ -92,5 +92,11 @@ export const delivererEnv: Record<string, string> = {
   HOOKRAIL_BREAKER_FAILURE_RATIO: 'deliverer.breaker.failureRatio',
   HOOKRAIL_BREAKER_OPEN: 'deliverer.breaker.openMs',
   HOOKRAIL_BREAKER_PROBES: 'deliverer.breaker.probes',
+  HOOKRAIL_BREAKER_CONSECUTIVE_FAILURES: 'deliverer.breaker.consecutiveFailures',
+  HOOKRAIL_BREAKER_MAX_HOLD: 'deliverer.breaker.maxHoldMs',
+  HOOKRAIL_BREAKER_RECOVERY_RATE_FACTOR: 'deliverer.breaker.rateFactor',
+  HOOKRAIL_BREAKER_RECOVERY_MIN_RATE: 'deliverer.breaker.minRatePerSecond',
+  HOOKRAIL_BREAKER_RECOVERY_QUIET: 'deliverer.breaker.quietMs',
+  HOOKRAIL_BREAKER_RECOVERY_MAX: 'deliverer.breaker.maxMs',
   HOOKRAIL_ADAPTIVE_CONCURRENCY: 'deliverer.adaptive.enabled',
 };

@@ -2,8 +2,9 @@ import { createSubscriptionRegistry, transactionMetrics, type RunningService, ty
 import type { AttemptLogEntry } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { logDeadLetter } from './dead-letter-log.ts';
-import { createDestinationGuard } from './dispatch/destination-guard.ts';
+import { createDestinationGuard, endpointOf } from './dispatch/destination-guard.ts';
 import { guardTelemetry } from './dispatch/guard-metrics.ts';
+import { startSharedBreakers, type SharedBreakers } from './dispatch/shared-breakers.ts';
 import { createHttpSender } from './http/sender.ts';
 import { lanesOf } from './lanes-of.ts';
 import { startTierLane, type TierLane } from './lane.ts';
@@ -49,9 +50,27 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
     userAgent: http.userAgent,
   });
 
-  // Circuit breaker and adaptive concurrency per destination, shared by the tiers' lanes.
-  const guardMetrics = guardTelemetry(telemetry.meter, logger.child({ component: 'destinations' }));
-  const guard = createDestinationGuard({ settings: config.deliverer, onTransition: guardMetrics.onTransition });
+  // Receiver protection per endpoint, shared by the tiers' lanes, and its breakers shared with the other instances.
+  const guardLog = logger.child({ component: 'destinations' });
+  const guardMetrics = guardTelemetry(telemetry.meter, guardLog);
+  let shared: SharedBreakers | undefined;
+  const guard = createDestinationGuard({
+    settings: config.deliverer,
+    onTransition: (destination, from, to, how) => {
+      guardMetrics.onTransition(destination, from, to);
+      shared?.onTransition(destination, from, to, how);
+    },
+  });
+  if (config.deliverer.breaker.enabled) {
+    shared = await startSharedBreakers({
+      kafka,
+      topic: topics.breakers,
+      instanceId: config.deliverer.instanceId,
+      groupId: `${config.topics.prefix}-deliverer-breakers-${config.deliverer.instanceId}-${process.pid}-${Date.now()}`,
+      guard,
+      logger: guardLog,
+    });
+  }
   guardMetrics.observe(guard);
 
   const laneTransactions = transactionMetrics(telemetry.meter);
@@ -67,17 +86,28 @@ export async function startDeliverer(context: ServiceContext<DelivererConfig>): 
         registry,
         logger,
         onAttempt,
+        onSpill: (subscription) => guardMetrics.onSpill(endpointOf(subscription)),
         onTransaction: laneTransactions({ 'hookrail.lane': backfill ? `tier${tier}-backfill` : `tier${tier}` }),
         fail: context.fail,
-        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard },
+        attempt: { config, topics, sender, userAgent: http.userAgent, jitterRatio: config.deliverer.jitterRatio, problemOf: registry.problem, guard, maxHoldMs: config.deliverer.breaker.maxHoldMs },
       }),
     );
   }
+
+  guardMetrics.observeBuffered(() => {
+    const buffered = new Map<string, number>();
+    for (const subscription of registry.all()) {
+      const endpoint = endpointOf(subscription);
+      buffered.set(endpoint, (buffered.get(endpoint) ?? 0) + lanes.reduce((sum, lane) => sum + lane.pending(subscription.id), 0));
+    }
+    return buffered;
+  });
 
   return {
     async stop() {
       await Promise.all(lanes.map((lane) => lane.stop()));
       await sender.close();
+      await shared?.stop();
       await registry.stop();
     },
   };

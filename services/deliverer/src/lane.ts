@@ -11,6 +11,7 @@ import {
   type ConsumedRecord,
   type Logger,
   type OutgoingRecord,
+  type Subscription,
   type SubscriptionRegistry,
   type Delivery,
   type Tier,
@@ -19,7 +20,7 @@ import {
 } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
 import type { AttemptDependencies, AttemptLogEntry } from './attempt.ts';
-import { attemptDelivery, internalFailure } from './attempt.ts';
+import { attemptDelivery, holdOutcome, internalFailure, spillOutcome } from './attempt.ts';
 import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 import { createOrderedDeliveries, type Parking } from './ordering/ordered-delivery.ts';
@@ -27,6 +28,8 @@ import { startParkedStateView, type ParkedStateView } from './ordering/parked-st
 import { holdValue, parkedStateKey, type ParkedStateKind } from './ordering/parking-rules.ts';
 
 export interface TierLane {
+  /** A subscription's deliveries in this lane (waiting, queued or in flight). */
+  pending(subscriptionId: string): number;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export interface LaneOptions {
   attempt: AttemptDependencies;
   logger: Logger;
   onAttempt: (entry: AttemptLogEntry) => void;
+  /** A delivery left the lane unattempted because its endpoint was saturated (metrics). */
+  onSpill?: (subscription: Subscription) => void;
   /** Every transaction of the lane's commit loop (metrics). */
   onTransaction?: (transaction: TransactionReport) => void;
   fail: (error: unknown) => void;
@@ -98,6 +103,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   };
   const parking: Parking | undefined = parkedState && {
     parkAfter: settings.parkAfter,
+    // Asked only about records the consumer below has handed over, so once it exists.
+    reading: (topic, partition) => tracked.reading(topic, partition),
     isParkingTopic: (topic) => topic === parkedTopic,
     isParked: (key) => parkedState.counts.isParked(key),
     append(key: string, delivery: Delivery, replay: boolean) {
@@ -122,18 +129,40 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     return [...records, stateRecord('drained', `${subscriptionId}\n${headerString(record.headers, H.orderKey) ?? ''}`, String(n))];
   };
 
+  const guard = options.attempt.guard;
   const dispatcher = createDispatcher({
     limitFor: (subscriptionId) => {
       const subscription = registry.get(subscriptionId);
-      const maxInFlight = subscription?.maxInFlight ?? 16;
-      const guard = options.attempt.guard;
-      return {
-        // The destination's adaptive limit, when it is lower (dispatch/destination-guard.ts).
-        maxInFlight: subscription && guard ? guard.limit(subscription.url, maxInFlight) : maxInFlight,
-        ratePerSecond: subscription?.ratePerSecond,
-      };
+      if (!subscription || !guard) return { maxInFlight: subscription?.maxInFlight ?? 16, ratePerSecond: subscription?.ratePerSecond };
+      // The endpoint's slow start or adaptive limit, and its release rate after an outage (dispatch/destination-guard.ts).
+      const limits = guard.limits(subscription);
+      const rates = [subscription.ratePerSecond, limits.ratePerSecond].filter((r) => r !== undefined);
+      return { maxInFlight: limits.maxInFlight, ratePerSecond: rates.length > 0 ? Math.min(...rates) : undefined, ...(limits.ratePerSecond !== undefined ? { burst: 1 } : {}) };
     },
   });
+
+  /**
+   * A delivery that cannot be sent soon leaves the lane at once, unattempted, so it holds no
+   * buffer and no offset (docs/architecture.md, "Fair share"): held while its endpoint's
+   * breaker is open or paused past its due time; spilled when its subscription already has its
+   * share of the lane (the buffer divided among the subscriptions with work in it, at least its
+   * in-flight limit).
+   */
+  const leaveLane = (delivery: Delivery, subscription: Subscription | undefined, record: ConsumedRecord): OutgoingRecord[] | undefined => {
+    if (!guard || !subscription?.enabled) return undefined;
+    const blocked = guard.blockedFor(subscription);
+    if (blocked && Date.now() + blocked.ms > (delivery.notBefore ?? 0)) {
+      const outcome = holdOutcome(delivery, subscription, originOf(record), blocked.reason, blocked.ms, options.attempt);
+      options.onAttempt(outcome.entry);
+      return outcome.records;
+    }
+    const { pending } = dispatcher.load(subscription.id);
+    const share = Math.max(guard.limits(subscription).maxInFlight, Math.floor(settings.maxBuffered / Math.max(1, dispatcher.active + (pending === 0 ? 1 : 0))));
+    if (pending < share) return undefined;
+    const spilled = spillOutcome(delivery, options.attempt);
+    if (spilled) options.onSpill?.(subscription);
+    return spilled;
+  };
 
   const ordered = createOrderedDeliveries({
     dispatcher,
@@ -220,6 +249,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
           // A partition new to this lane: which keys are parked or held is known before its first ordered delivery.
           return parkedStateRead(signal).then(handle);
         }
+        const left = leaveLane(delivery, registry.get(delivery.subscriptionId), record);
+        if (left) return Promise.resolve(left);
         return new Promise<OutgoingRecord[]>((resolve, reject) => {
           // Settles when the record's assignment ends, too; the listener goes when it settles.
           const onAbort = () => reject(signal.reason);
@@ -244,6 +275,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   }
 
   return {
+    pending: (subscriptionId) => dispatcher.load(subscriptionId).pending,
     async stop() {
       await tracked.stop(async () => {
         const drained = await dispatcher.drain(settings.drainMs);

@@ -17,6 +17,7 @@ export async function startKafkaJsTrackedConsumer(
     get buffered() {
       return tracked.buffered;
     },
+    reading: (topic, partition) => tracked.reading(topic, partition),
     async stop(drain) {
       try {
         await tracked.stop(drain);

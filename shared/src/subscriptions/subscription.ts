@@ -36,6 +36,15 @@ export const subscriptionSchema = z.strictObject({
   maxInFlight: integer(1, 10_000).default(16),
   /** Requests per second, per deliverer instance (unset: no rate limit). */
   ratePerSecond: z.number().positive({ error: 'expected a positive number of requests per second' }).optional(),
+  /**
+   * Receiver protection judges HTTP answers per endpoint (this URL, query left out). Endpoints
+   * that share one backend (a gateway's integrations, one customer's API) can name one group:
+   * they then share a circuit breaker, a Retry-After pause and an adaptive limit.
+   */
+  endpointGroup: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: 'expected a group name of letters, digits, ".", "_", ":" or "-" (at most 128)' })
+    .optional(),
   /** Fewer retries than the tier allows (never more: the tier's retry topics bound it). */
   retry: z.strictObject({ retries: integer(0, RETRY_LADDER.length) }).optional(),
   /**

@@ -18,6 +18,8 @@ export interface TopicNames {
   parked(tier: Tier): string;
   /** Which keys are parked (compacted): `appended:` and `drained:` counts per (subscription, key). */
   parkedState(tier: Tier): string;
+  /** Circuit-breaker states the deliverer instances share (compacted, keyed by endpoint). */
+  readonly breakers: string;
 }
 
 export function topicNames(prefix: string): TopicNames {
@@ -33,5 +35,6 @@ export function topicNames(prefix: string): TopicNames {
     backfills: `${prefix}.backfills`,
     parked: (tier) => `${prefix}.tier${tier}.parked`,
     parkedState: (tier) => `${prefix}.tier${tier}.parked-state`,
+    breakers: `${prefix}.breakers`,
   };
 }

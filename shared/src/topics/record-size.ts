@@ -51,6 +51,8 @@ export const HEADER_VALUE_BOUNDS: Readonly<Record<string, number>> = {
   [H.traceparent]: 55, // W3C trace context version 00
   [H.orderKey]: MAX_ORDER_KEY_BYTES, // longer keys are replaced by a digest
   [H.enabledAt]: DIGITS_EPOCH_MS,
+  [H.heldSince]: DIGITS_EPOCH_MS,
+  [H.spilled]: DIGITS_INT32,
   [H.error]: 32,
   [H.status]: 3,
   [H.errorDetail]: MAX_DETAIL_BYTES,

@@ -51,5 +51,8 @@ export function hookrailTopicSpecs(config: Pick<BaseConfig, 'topics' | 'tiers'>)
   for (const tier of TIERS) {
     specs.push(spec(names.parked(tier), deleteAfter(retentionMs)), spec(names.parkedState(tier), { 'cleanup.policy': 'compact' }));
   }
+  // Receiver protection (docs/architecture.md, "Instances agree"): one record per endpoint
+  // whose breaker opened or closed, read by every deliverer instance.
+  specs.push(spec(names.breakers, { 'cleanup.policy': 'compact' }, 1));
   return specs;
 }

@@ -17,6 +17,10 @@ export interface Dispatcher {
   submit(job: Job): void;
   /** Jobs submitted and not finished (waiting, queued or running). */
   readonly pending: number;
+  /** One subscription's jobs not finished, and how many of them run. */
+  load(subscriptionId: string): { pending: number; running: number };
+  /** Subscriptions with jobs not finished. */
+  readonly active: number;
   /** Resolves when no job is running; waiting and queued jobs are dropped (handed back). */
   drain(timeoutMs: number): Promise<boolean>;
 }
@@ -25,6 +29,8 @@ export interface SubscriptionLimits {
   maxInFlight: number;
   /** Requests per second; unset = unlimited. */
   ratePerSecond?: number | undefined;
+  /** Requests the rate may save up (default one second's worth). */
+  burst?: number | undefined;
 }
 
 interface Lane {
@@ -47,6 +53,14 @@ export function createDispatcher(options: {
   /** Removes a job's abort listener when it starts. */
   const detach = new Map<Job, () => void>();
   let pending = 0;
+  /** Jobs not finished per subscription (waiting, queued, running). */
+  const perSubscription = new Map<string, number>();
+  const count = (id: string, delta: number) => {
+    const n = (perSubscription.get(id) ?? 0) + delta;
+    if (n <= 0) perSubscription.delete(id);
+    else perSubscription.set(id, n);
+    pending += delta;
+  };
   let running = 0;
   let closed = false;
   let idle: (() => void) | undefined;
@@ -58,10 +72,10 @@ export function createDispatcher(options: {
   };
 
   /** 0 when the subscription's rate allows a request now, else the ms to wait. */
-  const rateWait = (id: string, ratePerSecond: number | undefined): number => {
+  const rateWait = (id: string, { ratePerSecond, burst }: SubscriptionLimits): number => {
     if (ratePerSecond === undefined) return 0;
     let bucket = buckets.get(id);
-    if (bucket?.ratePerSecond !== ratePerSecond) buckets.set(id, (bucket = createTokenBucket(ratePerSecond, undefined, now())));
+    if (bucket?.ratePerSecond !== ratePerSecond) buckets.set(id, (bucket = createTokenBucket(ratePerSecond, burst, now())));
     return bucket.take(now());
   };
 
@@ -70,7 +84,7 @@ export function createDispatcher(options: {
     if (lane.rateTimer) return;
     const limits = options.limitFor(id);
     while (!closed && lane.running < limits.maxInFlight && lane.queue.length > 0) {
-      const wait = rateWait(id, limits.ratePerSecond);
+      const wait = rateWait(id, limits);
       if (wait > 0) {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -92,7 +106,7 @@ export function createDispatcher(options: {
         .finally(() => {
           lane.running--;
           running--;
-          pending--;
+          count(id, -1);
           if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(id);
           options.onSettled?.();
           if (running === 0) idle?.();
@@ -109,7 +123,7 @@ export function createDispatcher(options: {
   return {
     submit(job) {
       if (job.signal?.aborted) return;
-      pending++;
+      count(job.subscriptionId, 1);
       let waiting: NodeJS.Timeout | undefined;
       // A job whose record moved to another instance is dropped before it runs: its timer
       // cleared, its queue place given up. One already running finishes; its result is ignored.
@@ -118,7 +132,7 @@ export function createDispatcher(options: {
           clearTimeout(waiting);
           timers.delete(waiting);
           waiting = undefined;
-          pending--;
+          count(job.subscriptionId, -1);
           detach.delete(job);
           return;
         }
@@ -126,7 +140,7 @@ export function createDispatcher(options: {
         const index = lane?.queue.indexOf(job) ?? -1;
         if (lane && index >= 0) {
           lane.queue.splice(index, 1);
-          pending--;
+          count(job.subscriptionId, -1);
           detach.delete(job);
           if (lane.running === 0 && lane.queue.length === 0 && !lane.rateTimer) lanes.delete(job.subscriptionId);
         }
@@ -153,6 +167,12 @@ export function createDispatcher(options: {
     },
     get pending() {
       return pending;
+    },
+    load(subscriptionId) {
+      return { pending: perSubscription.get(subscriptionId) ?? 0, running: lanes.get(subscriptionId)?.running ?? 0 };
+    },
+    get active() {
+      return perSubscription.size;
     },
     async drain(timeoutMs) {
       closed = true;

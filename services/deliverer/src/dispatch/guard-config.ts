@@ -9,8 +9,8 @@ const share = (what: string, min: 'open' | 'closed') => {
 };
 
 /**
- * The circuit breaker per destination (docs/architecture.md, "Protecting receivers", for why
- * these defaults). On by default.
+ * The circuit breaker per endpoint, and per host for transport failures (docs/architecture.md,
+ * "Protecting receivers", for why these defaults). On by default.
  */
 export const breakerSchema = z
   .strictObject({
@@ -26,6 +26,18 @@ export const breakerSchema = z
     jitterRatio: share('the jitter as a share of openMs', 'closed').default(0.2),
     /** Probe requests while half-open; this many successes close the breaker. */
     probes: integer(1, 100).default(3),
+    /** Failed requests in a row that open the breaker at once (a sudden outage); 0 = the window rule only. */
+    consecutiveFailures: integer(0, 100_000).default(10),
+    /** How long past its ladder's horizon an open breaker may hold a delivery back before it is dead-lettered as circuit-open. */
+    maxHoldMs: durationMs.default(30 * 60_000),
+    /** After the breaker closes, requests per second are capped at this multiple of the rate before the outage… */
+    rateFactor: z.coerce.number({ error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).min(1, { error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).default(2),
+    /** …and at least this many per second… */
+    minRatePerSecond: z.coerce.number({ error: 'expected a positive number of requests per second' }).positive({ error: 'expected a positive number of requests per second' }).default(1),
+    /** …until the destination's requests over this long are about its normal rate again… */
+    quietMs: durationMs.refine((ms) => ms >= 1_000, { error: 'expected at least 1s' }).default(10_000),
+    /** …or this long has passed. */
+    maxMs: durationMs.default(5 * 60_000),
   })
   .prefault({});
 

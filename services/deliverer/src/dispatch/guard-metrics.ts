@@ -17,12 +17,27 @@ export function guardTelemetry(meter: Telemetry['meter'], logger: Logger) {
     description: 'Circuit breaker state changes per destination, by the state entered',
     unit: '{transition}',
   });
+  const spilled = meter.createCounter('hookrail.destination.spilled', {
+    description: 'Deliveries that left their lane unattempted because their endpoint was saturated (spilled to a delay topic), per endpoint',
+    unit: '{delivery}',
+  });
   return {
+    onSpill(destination: string) {
+      spilled.add(1, { [DESTINATION]: destination });
+    },
     onTransition(destination: string, from: BreakerState, to: BreakerState) {
       transitions.add(1, { [DESTINATION]: destination, 'hookrail.breaker.state': to });
       const line = { destination, from, to };
       if (to === 'open') logger.warn(line, 'circuit breaker opened: no requests to this destination until the cool-down ends');
       else logger.info(line, `circuit breaker ${to}`);
+    },
+    /** Deliveries of each endpoint held in the process's lanes now: what a saturated one takes of the buffers. */
+    observeBuffered(buffered: () => Map<string, number>) {
+      meter
+        .createObservableGauge('hookrail.destination.buffered', { description: "Deliveries of the endpoint in the deliverer's lanes (waiting, queued or in flight), per endpoint", unit: '{delivery}' })
+        .addCallback((result) => {
+          for (const [destination, count] of buffered()) result.observe(count, { [DESTINATION]: destination });
+        });
     },
     observe(guard: DestinationGuard) {
       meter

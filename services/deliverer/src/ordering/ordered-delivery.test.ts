@@ -22,7 +22,7 @@ const subscription = parseSubscription({
 const TOPIC = topics.tier(2);
 
 /** A lane's ordered path with a scripted receiver: each delivery id answers its statuses in turn. */
-function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue', options: { parking?: Parking; clockBehindMs?: number } = {}) {
+function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'park' = 'continue', options: { parking?: Parking; read?: Read; clockBehindMs?: number } = {}) {
   const sent: string[] = [];
   const warnings: Array<Record<string, unknown>> = [];
   const sender: HttpSender = {
@@ -52,9 +52,16 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     ...(options.parking ? { parking: options.parking } : {}),
   });
   const controller = new AbortController();
+  const { read } = options;
   let offset = 0;
+  /** Records of other (unordered) subscriptions read: they take offsets too. */
+  const readOthers = (count: number) => {
+    offset += count;
+    if (read) read.next = offset;
+  };
   const handle = (id: string, key: string, options: { replay?: boolean; signal?: AbortSignal } = {}) => {
     const at = offset++;
+    if (read) read.next = offset;
     const delivery: Delivery = {
       deliveryId: id,
       eventId: id,
@@ -77,7 +84,13 @@ function setup(script: Record<string, number[]>, onDeadLetter: 'continue' | 'par
     });
     return { offset: at, result, commit: () => ordered.committed(TOPIC, 0, [at]) };
   };
-  return { sent, handle, ordered, controller, warnings };
+  return { sent, handle, readOthers, ordered, controller, warnings };
+}
+
+/** How far the lane read the tier partition, as the core tells it. */
+interface Read {
+  next: number;
+  stopped: boolean;
 }
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -163,31 +176,36 @@ describe('parking a long-blocked ordered key', () => {
   const STATE = topics.parkedState(2);
   const parkingFor = (holds = createHolds()) => {
     const counts = createParkedCounts();
+    const read: Read = { next: 0, stopped: false };
     const parking: Parking = {
       parkAfter: 3,
+      reading: () => ({ ...read }),
       isParkingTopic: (topic) => topic === PARKED,
       isParked: (key) => counts.isParked(key),
       append: (key, delivery) => [{ topic: PARKED, message: { key, value: delivery.payload, headers: { ...deliveryHeaders(delivery), [H.parkedSeq]: String(counts.append(key)) } } }],
       holdState: (key) => holds.state(key),
       writeHold: (key, hold) => (holds.write(key, hold), { topic: STATE, message: { key: `held:${key.replace('\n', ':')}`, value: holdValue(hold) } }),
     };
-    return { counts, holds, parking };
+    return { counts, holds, parking, read };
   };
   /** The holds and releases among outcome records, as the state topic's reader parses them. */
   const holdsIn = (records: OutgoingRecord[]) =>
     records.filter((r) => r.topic === STATE).map((r) => parseParkedStateRecord(String(r.message.key), String(r.message.value)));
   const parked = (records: OutgoingRecord[]) => records.filter((r) => r.topic === PARKED).map((r) => r.message.headers as Record<string, string>);
 
-  it('moves a retrying head and its followers, in order and with the head\'s retry state, once parkAfter offsets passed it; later events of the key follow them', async () => {
-    const { counts, parking } = parkingFor();
+  it('moves a retrying head and its followers, in order and with the head\'s retry state, once parkAfter offsets passed it since it failed; later events of the key follow them', async () => {
+    const { counts, parking, read } = parkingFor();
     // A real clock: the head's retry is due a second later, and waits for it.
-    const { sent, handle } = setup({ a1: [503] }, 'continue', { parking, clockBehindMs: 0 });
+    const { sent, handle } = setup({ a1: [503] }, 'continue', { parking, read, clockBehindMs: 0 });
     const a1 = handle('a1', 'a');
-    const a2 = handle('a2', 'a');
+    const a2 = handle('a2', 'a'); // offset 1: read before the head failed, it does not count
     await settled();
     assert.deepEqual(sent, ['a1'], 'the head failed once and waits in place');
     const b1 = handle('b1', 'b');
-    const b2 = handle('b2', 'b'); // offset 3: three offsets past the head at 0
+    const b2 = handle('b2', 'b');
+    await settled();
+    assert.equal(counts.isParked('sub\na'), false, 'two offsets read past it since it failed');
+    const b3 = handle('b3', 'b'); // offset 4: three offsets past offset 1, the newest read when the head failed
     const head = await a1.result;
     assert.equal(head[0]!.topic, topics.attempts, 'its attempt so far is logged with it');
     const [a1Parked] = parked(head);
@@ -199,13 +217,47 @@ describe('parking a long-blocked ordered key', () => {
     assert.deepEqual(parked(await a2.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a2', '2']]);
     const a3 = handle('a3', 'a');
     assert.deepEqual(parked(await a3.result).map((h) => [h[H.deliveryId], h[H.parkedSeq]]), [['a3', '3']], 'a later event of the parked key goes behind them');
-    (await b1.result, b1.commit(), await b2.result);
-    assert.deepEqual(sent, ['a1', 'b1', 'b2'], 'the other key flowed; nothing of key a was sent again');
+    (await b1.result, b1.commit(), await b2.result, b2.commit(), await b3.result);
+    assert.deepEqual(sent, ['a1', 'b1', 'b2', 'b3'], 'the other key flowed; nothing of key a was sent again');
 
     counts.observe('drained', 'sub\na', 3);
     const a4 = handle('a4', 'a');
     assert.deepEqual(parked(await a4.result), [], 'drained: the key is delivered directly again');
-    assert.deepEqual(sent, ['a1', 'b1', 'b2', 'a4']);
+    assert.deepEqual(sent, ['a1', 'b1', 'b2', 'b3', 'a4']);
+  });
+
+  it('does not park a head that fails once after its lane read far past it (a restarted lane re-reading), and counts from its failure', async () => {
+    const { counts, parking, read } = parkingFor();
+    const { sent, handle, readOthers, ordered } = setup({ a1: [503] }, 'continue', { parking, read, clockBehindMs: 0 });
+    const a1 = handle('a1', 'a');
+    // Re-read before the head's answer: its key's next event and ten more records.
+    handle('a2', 'a');
+    const others = Array.from({ length: 10 }, (_, i) => handle(`b${i}`, 'b'));
+    await settled();
+    assert.equal(sent[0], 'a1');
+    assert.ok(sent.includes('b0'));
+    assert.equal(counts.isParked('sub\na'), false, '11 offsets were read past it, before it failed');
+    // Records of other subscriptions (they never reach the ordered path) count once committed.
+    readOthers(2);
+    ordered.committed(TOPIC, 0, [others[0]!.offset]);
+    await settled();
+    assert.equal(counts.isParked('sub\na'), false, 'two offsets read past it since it failed');
+    readOthers(1);
+    ordered.committed(TOPIC, 0, [others[1]!.offset]);
+    const head = await a1.result;
+    assert.deepEqual(parked(head).map((h) => h[H.deliveryId]), ['a1'], 'parkAfter (3) offsets read past it since it failed');
+  });
+
+  it('parks a head that failed again while its lane could read nothing since (its window full), though parkAfter offsets were never read past it', async () => {
+    const { counts, parking, read } = parkingFor();
+    const { sent, handle } = setup({ a1: [503, 503, 503] }, 'continue', { parking, read });
+    const a1 = handle('a1', 'a');
+    handle('b1', 'b');
+    read.stopped = true;
+    const head = await a1.result;
+    assert.deepEqual(sent.filter((id) => id === 'a1'), ['a1', 'a1'], 'parked at its second failure');
+    assert.deepEqual(parked(head).map((h) => h[H.deliveryId]), ['a1']);
+    assert.equal(counts.isParked('sub\na'), true);
   });
 
   it('holds a key parked by a dead head in the state topic, keeps it parked after a restart, and releases it with the replay', async () => {

@@ -2,7 +2,7 @@ import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDeli
 import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { createKeyQueues } from './key-queues.ts';
-import { shouldPark, type Hold } from './parking-rules.ts';
+import { isStuck, shouldPark, type Hold } from './parking-rules.ts';
 
 /**
  * Ordered subscriptions in a lane: per (subscription, key) one delivery in flight, in the order
@@ -15,13 +15,19 @@ import { shouldPark, type Hold } from './parking-rules.ts';
  * redoes at most one delivery per key (the one in flight), never a run of them.
  *
  * With `parking`, a head retrying in place that `parkAfter` offsets of its partition have
- * passed is moved out, with its key's waiting deliveries, to the parking topic (as their
- * outcomes), and so is every later delivery of the key while it is parked; the parking topic's
- * deliveries come back here and are delivered by the same rule (docs/architecture.md).
+ * passed since its first failure (or that the lane cannot read past at all: `isStuck`) is moved
+ * out, with its key's waiting deliveries, to the parking topic (as their outcomes), and so is
+ * every later delivery of the key while it is parked; the parking topic's deliveries come back
+ * here and are delivered by the same rule (docs/architecture.md).
  */
 export interface Parking {
-  /** Offsets of a partition read past a retrying head before its key is parked. */
+  /** Offsets of a partition read past a retrying head, after its first failure, before its key is parked. */
   parkAfter: number;
+  /**
+   * How far the lane read a partition in its current assignment epoch (`next`: one past the
+   * newest offset read), and whether it reads no more of it now (its window or the buffer is full).
+   */
+  reading(topic: string, partition: number): { next: number; stopped: boolean } | undefined;
   /** The parking topic itself: its deliveries are never parked again. */
   isParkingTopic(topic: string): boolean;
   /** True while the key (subscription + "\n" + order key) has deliveries in the parking topic. */
@@ -43,7 +49,7 @@ export interface OrderedDeliveries {
     replay: boolean;
     signal: AbortSignal;
   }): Promise<OutgoingRecord[]>;
-  /** The core committed these offsets' outcomes: their keys' next deliveries may start. */
+  /** The core committed these offsets' outcomes: their keys' next deliveries may start (and the partition's retrying heads are checked for parking). */
   committed(topic: string, partition: number, offsets: readonly number[]): void;
   /** Keys with a delivery in hand (for logs and tests). */
   readonly keys: number;
@@ -61,6 +67,8 @@ interface Item {
   readonly park: AbortController;
   /** True while an attempt is under way: a revoked head lets the next start only after it. */
   running: boolean;
+  /** A head retrying in place: the newest offset of its partition read at its first and at its latest failure. */
+  failed?: { first: number; latest: number };
   resolve(records: OutgoingRecord[]): void;
   reject(error: unknown): void;
 }
@@ -81,16 +89,29 @@ export function createOrderedDeliveries(options: {
   const uncommitted = new Map<string, () => void>();
   const where = (topic: string, partition: number, offset: string | number) => `${topic}:${partition}:${offset}`;
   const at = (origin: Origin) => where(origin.topic, origin.partition, origin.offset);
-  /** Heads retrying in place, and the newest offset read, per tier partition (`topic:partition`). */
+  /** Heads retrying in place, per tier partition (`topic:partition`). */
   const retrying = new Map<string, Set<Item>>();
-  const newest = new Map<string, number>();
   const partitionOf = (item: Item) => `${item.origin.topic}:${item.origin.partition}`;
   const canPark = (item: Item) => parking !== undefined && !parking.isParkingTopic(item.origin.topic);
-  const parkIfOverdue = (item: Item) => {
-    const newestOffset = newest.get(partitionOf(item));
-    if (parking && newestOffset !== undefined && shouldPark({ headOffset: Number(item.origin.offset), newestOffset, parkAfter: parking.parkAfter })) {
-      item.park.abort();
-    }
+  const parkIfOverdue = (item: Item, newestOffset: number, stuck = false) => {
+    if (!item.failed) return;
+    const headOffset = Number(item.origin.offset);
+    if (shouldPark({ headOffset, newestAtFirstFailure: item.failed.first, newestOffset, parkAfter: parking!.parkAfter, stuck })) item.park.abort();
+  };
+  /** The head failed (again): its count of offsets read past it starts at its first failure; parked if overdue or stuck. */
+  const failedAgain = (item: Item) => {
+    const read = parking!.reading(item.origin.topic, item.origin.partition);
+    if (!read) return; // its partition's epoch is ending
+    const newestOffset = read.next - 1;
+    const stuck = isStuck({ newestAtPreviousFailure: item.failed?.latest, newestOffset, readingStopped: read.stopped });
+    item.failed = { first: item.failed?.first ?? newestOffset, latest: newestOffset };
+    parkIfOverdue(item, newestOffset, stuck);
+  };
+  /** More of a tier partition was read, or committed: its retrying heads read past by parkAfter are parked. */
+  const parkOverdueOf = (topic: string, partition: number) => {
+    const heads = retrying.get(`${topic}:${partition}`);
+    const read = heads && parking!.reading(topic, partition);
+    if (read) for (const head of heads!) parkIfOverdue(head, read.next - 1);
   };
 
   /** Moves the head (in its retry state `delivery`, with its attempts so far) and its key's queue to the parking topic, in order. */
@@ -175,7 +196,7 @@ export function createOrderedDeliveries(options: {
           const partition = partitionOf(item);
           if (!retrying.has(partition)) retrying.set(partition, new Set());
           retrying.get(partition)!.add(item);
-          parkIfOverdue(item);
+          failedAgain(item);
           if (item.park.signal.aborted) return parkKey(item, delivery, held);
         }
       }
@@ -243,11 +264,9 @@ export function createOrderedDeliveries(options: {
         };
         if (signal.aborted) return reject(signal.reason);
         if (canPark(item)) {
-          // A tier record: the retrying heads of its partition it passes by parkAfter are parked;
+          // A tier record: the retrying heads of its partition read past by parkAfter are parked;
           // a record of a parked key joins the parking topic behind the ones already there.
-          const partition = partitionOf(item);
-          newest.set(partition, Math.max(newest.get(partition) ?? -1, Number(origin.offset)));
-          for (const head of retrying.get(partition) ?? []) parkIfOverdue(head);
+          parkOverdueOf(origin.topic, origin.partition);
           if (parking!.isParked(key)) return resolve(parking!.append(key, item.delivery, replay));
         }
         signal.addEventListener('abort', onAbort, { once: true });
@@ -261,6 +280,8 @@ export function createOrderedDeliveries(options: {
       });
     },
     committed(topic, partition, offsets) {
+      // Offsets of other subscriptions read past a retrying head count too; commits come often.
+      if (parking) parkOverdueOf(topic, partition);
       if (uncommitted.size === 0) return;
       for (const offset of offsets) uncommitted.get(where(topic, partition, offset))?.();
     },

@@ -1,11 +1,44 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createHolds, createParkedCounts, holdValue, parkedStateKey, parseHoldValue, parseParkedStateKey, parseParkedStateRecord, shouldPark, type Hold } from './parking-rules.ts';
+import { createHolds, createParkedCounts, holdValue, isStuck, parkedStateKey, parseHoldValue, parseParkedStateKey, parseParkedStateRecord, shouldPark, type Hold } from './parking-rules.ts';
 
 describe('when a retrying head is parked', () => {
-  it('parks once parkAfter offsets of its partition were read past it, not before', () => {
-    assert.equal(shouldPark({ headOffset: 10, newestOffset: 59, parkAfter: 50 }), false);
-    assert.equal(shouldPark({ headOffset: 10, newestOffset: 60, parkAfter: 50 }), true);
+  it('parks once parkAfter offsets of its partition were read past it since its first failure, not before', () => {
+    // Failed first when nothing was read past it yet.
+    assert.equal(shouldPark({ headOffset: 10, newestAtFirstFailure: 10, newestOffset: 59, parkAfter: 50 }), false);
+    assert.equal(shouldPark({ headOffset: 10, newestAtFirstFailure: 10, newestOffset: 60, parkAfter: 50 }), true);
+  });
+
+  it('a head that started retrying when N offsets had been read past it parks only when N + parkAfter have been', () => {
+    const N = 30;
+    const head = { headOffset: 10, newestAtFirstFailure: 10 + N, parkAfter: 50 };
+    assert.equal(shouldPark({ ...head, newestOffset: 10 + 50 }), false, 'parkAfter past the head, but only 20 since it started retrying');
+    assert.equal(shouldPark({ ...head, newestOffset: 10 + N + 49 }), false);
+    assert.equal(shouldPark({ ...head, newestOffset: 10 + N + 50 }), true);
+  });
+
+  it('does not count what a restarted lane re-read (or skipped as finished) before the head first failed', () => {
+    // Committed offset 1,000; the restarted lane re-read up to 2,500 (finished offsets skipped
+    // among them) before the head at 1,003 failed once: none of that is blocking.
+    const head = { headOffset: 1_003, newestAtFirstFailure: 2_500, parkAfter: 1_000 };
+    assert.equal(shouldPark({ ...head, newestOffset: 2_500 }), false, 'the old rule parked it here: 1,497 offsets past it');
+    assert.equal(shouldPark({ ...head, newestOffset: 3_499 }), false);
+    assert.equal(shouldPark({ ...head, newestOffset: 3_500 }), true, 'blocking for parkAfter offsets read after its first failure');
+  });
+
+  it('parks a stuck head at once, whatever was read', () => {
+    assert.equal(shouldPark({ headOffset: 10, newestAtFirstFailure: 109, newestOffset: 109, parkAfter: 50, stuck: true }), true);
+  });
+});
+
+describe('when a retrying head is stuck', () => {
+  it('is stuck when it failed again, nothing was read since its previous failure, and nothing can be (window or buffer full)', () => {
+    assert.equal(isStuck({ newestAtPreviousFailure: 109, newestOffset: 109, readingStopped: true }), true);
+  });
+  it('is not stuck at its first failure, nor when something was read since, nor while the lane can read on', () => {
+    assert.equal(isStuck({ newestAtPreviousFailure: undefined, newestOffset: 109, readingStopped: true }), false, 'first failure: its retry delay may be all the lane needs');
+    assert.equal(isStuck({ newestAtPreviousFailure: 100, newestOffset: 109, readingStopped: true }), false, 'the lane read on meanwhile: the offsets count instead');
+    assert.equal(isStuck({ newestAtPreviousFailure: 109, newestOffset: 109, readingStopped: false }), false, 'nothing more to read is not being blocked');
   });
 });
 

@@ -2,8 +2,9 @@
  * The pure rules of parking long-blocked ordered keys (docs/architecture.md, "Parking topic").
  *
  * When: a head retrying in place is parked once `parkAfter` offsets of its tier partition were
- * read past it (its own followers and every other record above it), so the partition's
- * committed offset is never held more than about `parkAfter` offsets back by a retrying head.
+ * read past it since it started retrying (`shouldPark`), so a failing head holds the partition's
+ * committed offset back by about `parkAfter` offsets more than were read past it before its first
+ * failure; or at once when the lane cannot read on while it retries (`isStuck`).
  *
  * Whether a key is parked: per (subscription, key), the member owning the tier partition counts
  * the deliveries it appended to the parking topic (`appended`, each parked delivery carrying its
@@ -17,8 +18,34 @@
  * outcome of the replay that unparked it); the last record read wins, except that what this
  * lane wrote itself wins until it is read back (a replay's release over a stale `held`).
  */
-export function shouldPark(input: { headOffset: number; newestOffset: number; parkAfter: number }): boolean {
-  return input.newestOffset - input.headOffset >= input.parkAfter;
+export function shouldPark(input: {
+  headOffset: number;
+  /**
+   * The newest offset of the head's partition read when the head first failed, in this
+   * assignment epoch. What was read before does not count: after a restart, the lane re-reads
+   * from the committed offset what it had already passed (finished offsets skipped), and a head
+   * that fails once then has not been blocking for all of that.
+   */
+  newestAtFirstFailure: number;
+  /** The newest offset of its partition read now. */
+  newestOffset: number;
+  parkAfter: number;
+  /** Set when the lane cannot read on while the head retries (`isStuck`). */
+  stuck?: boolean;
+}): boolean {
+  if (input.stuck) return true;
+  return input.newestOffset - Math.max(input.headOffset, input.newestAtFirstFailure) >= input.parkAfter;
+}
+
+/**
+ * A head that failed again is stuck when nothing of its partition was read since its previous
+ * failure and nothing can be now: the partition is paused on its window, or the lane's buffer is
+ * full. Counting offsets would never reach `parkAfter` then (a head that first failed with its
+ * window or the buffer already full, say after a restart while the receiver is down), and the
+ * partition, or the whole lane, would wait for the head's ladder to end.
+ */
+export function isStuck(input: { newestAtPreviousFailure: number | undefined; newestOffset: number; readingStopped: boolean }): boolean {
+  return input.readingStopped && input.newestAtPreviousFailure === input.newestOffset;
 }
 
 export type ParkedCount = 'appended' | 'drained';

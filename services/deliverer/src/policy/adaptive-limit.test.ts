@@ -107,3 +107,23 @@ describe('adaptive limit', () => {
     assert.equal(limit.pausedFor(4_005), 30_000);
   });
 });
+
+describe('adaptive limit: slow start after an outage', () => {
+  const settings = { backoffRatio: 0.5, latencyTolerance: 2, latencyFloorMs: 100, baselineWindowMs: 60_000, maxPauseMs: 60_000 };
+  const healthy = (startedAt: number) => ({ startedAt, durationMs: 5, overload: false, failed: false });
+
+  it('starts at 1 and doubles per round trip up to the limit before the outage, ignoring answers to requests sent before it began', () => {
+    const limit = new AdaptiveLimit(settings, 16);
+    limit.slowStart(16, 1_000);
+    assert.equal(limit.limit(16), 1);
+    limit.record(healthy(999), 16, 1_001);
+    assert.equal(limit.limit(16), 1, 'a probe sent before the slow start does not grow it');
+    limit.record(healthy(1_001), 16, 1_002);
+    assert.equal(limit.limit(16), 2);
+    for (let i = 0; i < 2; i++) limit.record(healthy(1_002), 16, 1_003);
+    assert.equal(limit.limit(16), 4);
+    for (let i = 0; i < 12; i++) limit.record(healthy(1_003), 16, 1_004);
+    assert.equal(limit.limit(16), 16);
+    assert.equal(limit.slowStarting, false);
+  });
+});

@@ -19,6 +19,9 @@
  *   subscription's maxInFlight takes effect at once, not one request per round trip.
  * - A 429 or 503 with Retry-After also pauses the whole destination until then (at most
  *   `maxPauseMs`): every record for it waits, not only the one that got the answer.
+ * - Slow start (`slowStart`, after the destination's circuit breaker closed): the limit starts
+ *   at 1 and grows by one per healthy response, so it doubles per round trip, up to the limit
+ *   in force before the outage; from there the additive rule above.
  *
  * Time is passed in on every call: no clock inside.
  */
@@ -55,6 +58,8 @@ export class AdaptiveLimit {
   #constrained = false;
   #lastDecreaseAt = -Infinity;
   #pausedUntil = 0;
+  /** Set while slow-starting: the limit to double up to. */
+  #slowStartTo: number | undefined;
 
   constructor(settings: LimitSettings, initial: number) {
     this.#settings = settings;
@@ -74,6 +79,20 @@ export class AdaptiveLimit {
 
   get baselineMs(): number | undefined {
     return this.#baselineMs;
+  }
+
+  /** True while slow-starting after an outage. */
+  get slowStarting(): boolean {
+    return this.#slowStartTo !== undefined;
+  }
+
+  /** After an outage (the breaker closed): one request in flight, doubling per healthy round trip up to the last good limit. */
+  slowStart(max: number, now: number): void {
+    this.#slowStartTo = Math.max(1, this.limit(max));
+    this.#limit = 1;
+    this.#constrained = true;
+    // Responses to requests sent before now (the probes) do not decrease it again.
+    this.#lastDecreaseAt = now;
   }
 
   record(sample: LimitSample, max: number, now: number): void {
@@ -97,10 +116,25 @@ export class AdaptiveLimit {
       this.#limit = Math.max(1, Math.floor(this.#limit * this.#settings.backoffRatio));
       this.#lastDecreaseAt = now;
       this.#constrained = true;
+      this.#slowStartTo = undefined;
       return;
     }
-    if (!sample.failed) this.#limit = Math.min(max, this.#limit + 1 / this.#limit);
-    if (this.#limit >= max) this.#constrained = false;
+    // Answers to requests sent before a slow start began (the probes) do not grow it.
+    if (!sample.failed && !(this.#slowStartTo !== undefined && sample.startedAt <= this.#lastDecreaseAt)) this.#grow(max);
+    if (this.#limit >= max) {
+      this.#constrained = false;
+      this.#slowStartTo = undefined;
+    }
+  }
+
+  /** +1 per healthy response while slow-starting (doubling per round trip), else +1/limit. */
+  #grow(max: number): void {
+    if (this.#slowStartTo === undefined) {
+      this.#limit = Math.min(max, this.#limit + 1 / this.#limit);
+      return;
+    }
+    this.#limit = Math.min(max, this.#slowStartTo, this.#limit + 1);
+    if (this.#limit >= this.#slowStartTo) this.#slowStartTo = undefined;
   }
 
   #learn(durationMs: number, now: number): void {

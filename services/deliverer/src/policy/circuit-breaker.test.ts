@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CircuitBreaker, type BreakerSettings } from './circuit-breaker.ts';
 
-const settings: BreakerSettings = { windowMs: 10_000, minRequests: 4, failureRatio: 0.5, openMs: 1_000, jitterRatio: 0.5, probes: 2 };
+const settings: BreakerSettings = { windowMs: 10_000, minRequests: 4, failureRatio: 0.5, openMs: 1_000, jitterRatio: 0.5, probes: 2, consecutiveFailures: 0 };
 const closedPermit = { probe: false };
 
 /** A breaker on a fake clock whose jitter draw is `random`. */
@@ -25,6 +25,29 @@ describe('circuit breaker', () => {
     b.record(closedPermit, true, 3);
     assert.equal(b.state(3), 'open', '2 of 4 failed = 50 %');
     assert.equal(b.opened, 1);
+  });
+
+  it('opens on consecutive failures whatever the successes in the window; a success in between resets the count', () => {
+    const b = breaker(0, { minRequests: 1_000, consecutiveFailures: 3 });
+    for (let t = 0; t < 100; t++) b.record(closedPermit, false, t);
+    b.record(closedPermit, true, 100);
+    b.record(closedPermit, true, 101);
+    b.record(closedPermit, false, 102);
+    b.record(closedPermit, true, 103);
+    b.record(closedPermit, true, 104);
+    assert.equal(b.state(104), 'closed', 'never three in a row');
+    b.record(closedPermit, true, 105);
+    assert.equal(b.state(105), 'open');
+  });
+
+  it('adopts an open state learnt from another instance, and its closing', () => {
+    const b = breaker();
+    b.adoptOpen(5_000, 0);
+    assert.deepEqual(b.tryAcquire(10), { go: false, retryAfterMs: 4_990 });
+    assert.equal(b.openUntil(10), 5_000);
+    b.adoptClosed(20);
+    assert.equal(b.state(20), 'closed');
+    assert.equal(b.closed, 1);
   });
 
   it('forgets outcomes older than the window', () => {

@@ -1,9 +1,15 @@
 /**
  * A circuit breaker for one destination (docs/architecture.md, "Protecting receivers").
  *
- * - closed: every request goes. Outcomes are counted over a sliding window (ten slots of
- *   windowMs / 10); once the window holds at least `minRequests` outcomes and the failed share
- *   reaches `failureRatio`, the breaker opens.
+ * - closed: every request goes. Two rules open it, whichever comes first:
+ *   - a sudden outage: `consecutiveFailures` failed outcomes in a row (no success between),
+ *     whatever the window's earlier successes (Envoy's consecutive-5xx, resilience4j's short
+ *     count window): a receiver that goes from healthy to failing is cut off within tens of
+ *     requests, not after its minute of successes is outnumbered;
+ *   - a failing share: over a sliding window (ten slots of windowMs / 10), at least
+ *     `minRequests` outcomes of which the failed share reaches `failureRatio`.
+ *   A trickle (a tier-3 subscription with a few events a minute) opens on neither after a
+ *   few failures.
  * - open: no request goes, for `openMs` plus up to `jitterRatio` × openMs of jitter (so the
  *   breakers of many instances do not probe a receiver at the same moment).
  * - half-open: up to `probes` requests go at once; the others are turned away. When `probes`
@@ -24,6 +30,8 @@ export interface BreakerSettings {
   jitterRatio: number;
   /** Probe requests let through at once while half-open, and successes needed to close. */
   probes: number;
+  /** Failed outcomes in a row that open the breaker (0: the window rule only). */
+  consecutiveFailures: number;
 }
 
 /** What tryAcquire answers: go (a probe when half-open), or wait this long. */
@@ -40,8 +48,13 @@ export class CircuitBreaker {
   #openUntil = 0;
   #probesInFlight = 0;
   #probeSuccesses = 0;
+  #failuresInARow = 0;
+  /** Open because another instance's breaker is (it probes; this one waits for its verdict). */
+  #adopted = false;
   /** Times the breaker opened (a failed probe included). */
   opened = 0;
+  /** Times it closed after probing (each starts a recovery: slow start, bounded release). */
+  closed = 0;
 
   constructor(settings: BreakerSettings, random: () => number) {
     this.#settings = settings;
@@ -81,8 +94,41 @@ export class CircuitBreaker {
     // Outcomes of requests sent while closed count only while it still is closed.
     if (this.#state !== 'closed' || failed === undefined) return;
     this.#count(failed, now);
+    this.#failuresInARow = failed ? this.#failuresInARow + 1 : 0;
+    const { consecutiveFailures } = this.#settings;
+    if (consecutiveFailures > 0 && this.#failuresInARow >= consecutiveFailures) return this.#open(now);
     const { failures, total } = this.#window(now);
     if (total >= this.#settings.minRequests && failures / total >= this.#settings.failureRatio) this.#open(now);
+  }
+
+  /** When an open breaker lets probes through (0 when not open). */
+  openUntil(now: number): number {
+    return this.state(now) === 'open' ? this.#openUntil : 0;
+  }
+
+  /** Open by its own judgement, not only by what another instance published. */
+  openedHere(now: number): boolean {
+    return this.state(now) === 'open' && !this.#adopted;
+  }
+
+  /**
+   * Another instance's breaker for the same destination is open until `until`: this one stays
+   * open as long, and probes only after it (instances share what they learn).
+   */
+  adoptOpen(until: number, now: number): void {
+    if (until <= now) return;
+    if (this.state(now) !== 'open') this.opened++;
+    this.#state = 'open';
+    this.#adopted = true;
+    this.#openUntil = until;
+    this.#probesInFlight = 0;
+    this.#probeSuccesses = 0;
+  }
+
+  /** Another instance's probes closed it: this one closes too (its recovery starts). */
+  adoptClosed(now: number): void {
+    if (this.state(now) === 'closed') return;
+    this.#close();
   }
 
   /** The window's outcomes now (for status and tests). */
@@ -117,12 +163,16 @@ export class CircuitBreaker {
     this.#state = 'open';
     this.opened++;
     this.#openUntil = now + this.#settings.openMs + Math.floor(this.#random() * this.#settings.jitterRatio * this.#settings.openMs);
+    this.#adopted = false;
+    this.#failuresInARow = 0;
     this.#probesInFlight = 0;
     this.#probeSuccesses = 0;
   }
 
   #close(): void {
     this.#state = 'closed';
+    this.closed++;
     this.#slots = [];
+    this.#failuresInARow = 0;
   }
 }

@@ -265,6 +265,21 @@ describe('tracked consumer on the Kafka port', () => {
     await until(() => !h.consumer.paused.has(`${TOPIC}:0`), 'resumed');
   });
 
+  it('tells how far a partition was read and whether reading it stopped on its window or a full buffer', async () => {
+    const h = await track({ maxWindow: 4 });
+    assert.equal(h.tracked.reading(TOPIC, 0), undefined, 'not held yet');
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2]);
+    assert.deepEqual(h.tracked.reading(TOPIC, 0), { next: 3, stopped: false });
+    await h.consumer.deliver(TOPIC, 0, [3, 4, 5]);
+    assert.deepEqual(h.tracked.reading(TOPIC, 0), { next: 4, stopped: true }, 'paused on its window before offset 4');
+    h.finish();
+    await until(() => h.tracked.reading(TOPIC, 0)?.stopped === false, 'resumed once the window is committed');
+
+    const full = await track({ maxBuffered: 2 });
+    await full.consumer.deliver(TOPIC, 1, [0, 1]);
+    assert.deepEqual(full.tracked.reading(TOPIC, 1), { next: 2, stopped: true }, 'the buffer is full');
+  });
+
   it('a partition reassigned to a new member id restarts from the committed offset and skips finished ones', async () => {
     const h = await track();
     await h.consumer.deliver(TOPIC, 0, [0, 1, 2, 3]);

@@ -87,6 +87,12 @@ export interface TrackedConsumerOptions {
 export interface TrackedConsumer {
   /** Records accepted and not yet committed. */
   readonly buffered: number;
+  /**
+   * How far a held partition was read in its current assignment epoch: `next` is one past the
+   * highest offset fetched (handled, skipped as done, or a transaction marker); `stopped` is true
+   * while no more of it is read: paused on its window, or the buffer is full.
+   */
+  reading(topic: string, partition: number): { next: number; stopped: boolean } | undefined;
   /** Stops fetching (staying in the group), lets `drain` finish work in hand, commits, leaves. */
   stop(drain?: () => Promise<void>): Promise<void>;
 }
@@ -395,6 +401,11 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   return {
     get buffered() {
       return buffered();
+    },
+    reading(topic, partition) {
+      const partitionHeld = held.get(key(topic, partition));
+      if (!partitionHeld) return undefined;
+      return { next: partitionHeld.tracker.next, stopped: partitionHeld.pausedFor === 'window' || buffered() >= options.maxBuffered };
     },
     async stop(drain) {
       stopping = true;
