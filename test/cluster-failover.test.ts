@@ -209,9 +209,12 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
     eventually(() => (processes.get(name)!.logs.some((l) => l.msg === 'partitions assigned' && Date.parse(String(l.time)) > since) ? true : undefined), 120_000, `${name} assigned after the kill`, 200);
 
   /** After a kill: the survivor took over; the node and the instance come back while the phase settles. */
-  const recover = async (phase: string, expected: Set<string>, keys: Set<string>, survivor: string, at: number, relaunch: () => RunningProcess) => {
+  const recover = async (phase: string, expected: Set<string>, keys: Set<string>, survivor: string, at: number, name: string, relaunch: () => RunningProcess) => {
     await assignedAfter(survivor, at);
-    const back = restartNode().then(() => relaunch().ready(180_000));
+    const back = restartNode().then(() => {
+      relaunch();
+      return readyOrAgain(name, relaunch);
+    });
     const counts = await tally(phase, expected, keys);
     await back;
     return counts;
@@ -263,7 +266,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       const { at, name, node, pending } = await kill;
       console.log(`# (a${round}) killed node ${node} (tier-2 coordinator of ${name}) and ${name} on its commit; pending at the kill: ${pending}`);
       const [killed, survivor] = name === 'deliverer-1' ? (['deliverer-1', 'deliverer-2'] as const) : (['deliverer-2', 'deliverer-1'] as const);
-      const counts = await recover(`a${round}`, expected, keys, survivor, at, () => start(killed, 'deliverer', deliverers[killed], true));
+      const counts = await recover(`a${round}`, expected, keys, survivor, at, killed, () => start(killed, 'deliverer', deliverers[killed], true));
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
     });
 
@@ -276,7 +279,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       const { expected, keys } = await phase;
       const { at, pending } = await kill;
       console.log(`# (b${round}) killed node ${victim} (coordinator of router-2) and router-2 on its commit; pending at the kill: ${pending}`);
-      const counts = await recover(`b${round}`, expected, keys, 'router-1', at, () => start('router-2', 'router', ids.router2, true));
+      const counts = await recover(`b${round}`, expected, keys, 'router-1', at, 'router-2', () => start('router-2', 'router', ids.router2, true));
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
     });
 
@@ -296,7 +299,7 @@ describe('exactly-once bookkeeping across coordinator failovers (three-broker cl
       console.log(`# (c${round}) killed node ${victim} (group coordinator of ${group}) and deliverer-1 as the rebalance began`);
       const { expected, keys } = await phase;
       await readyOrAgain('deliverer-3', () => start('deliverer-3', 'deliverer', 'joiner'));
-      const counts = await recover(`c${round}`, expected, keys, 'deliverer-2', since, () => start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true));
+      const counts = await recover(`c${round}`, expected, keys, 'deliverer-2', since, 'deliverer-1', () => start('deliverer-1', 'deliverer', deliverers['deliverer-1'], true));
       // And one leaves: the third deliverer, by SIGTERM.
       assert.equal(await processes.get('deliverer-3')!.stop('SIGTERM'), 0, 'the third deliverer leaves cleanly');
       assert.deepEqual(counts, { deadTwice: 0, fannedTwice: 0, lost: 0 });
