@@ -2,9 +2,12 @@
 // and the tests start it and learn its address here (kafka.sh stays the one way to run it).
 // A broker is named by its home (KAFKA_HOME_DIR, default <repo>/.kafka) and, for a broker of a
 // test's own, its ports; `kafka.sh address` answers from the ports the home was started with.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'kafka.sh');
 
@@ -13,14 +16,19 @@ export interface BrokerPlace {
   home?: string;
   /** PLAINTEXT port (the controller listens on the next one). Default: the home's last, else 9092. */
   port?: number;
+  /** Seconds `start` waits for the broker to serve (KAFKA_START_TIMEOUT unless set; kafka.sh's default 90). */
+  startTimeoutS?: number;
 }
 
 function env(place: BrokerPlace): NodeJS.ProcessEnv {
-  if (!place.home) return { ...process.env, ...(place.port ? ports(place.port) : {}) };
+  const timeout = place.startTimeoutS ? { KAFKA_START_TIMEOUT: String(place.startTimeoutS), ...pick('KAFKA_START_TIMEOUT') } : {};
+  if (!place.home) return { ...process.env, ...timeout, ...(place.port ? ports(place.port) : {}) };
   // A broker of its own home: the ports are its own too, not the caller's KAFKA_PORT.
   const { KAFKA_PORT: _port, KAFKA_CONTROLLER_PORT: _controller, ...inherited } = process.env;
-  return { ...inherited, KAFKA_HOME_DIR: place.home, ...(place.port ? ports(place.port) : {}) };
+  return { ...inherited, ...timeout, KAFKA_HOME_DIR: place.home, ...(place.port ? ports(place.port) : {}) };
 }
+
+const pick = (name: string) => (process.env[name] ? { [name]: process.env[name] } : {});
 
 const ports = (port: number) => ({ KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1) });
 
@@ -43,6 +51,11 @@ export function brokerAddress(place: BrokerPlace = {}): string {
 /** SIGTERM, then SIGKILL after KAFKA_STOP_TIMEOUT; nothing to do if it does not run. */
 export function stopBroker(place: BrokerPlace = {}, options: { quiet?: boolean } = {}): void {
   kafkaSh('stop', place, options.quiet ?? true);
+}
+
+/** Stop, then start, without blocking the caller's event loop. */
+export async function restartBroker(place: BrokerPlace = {}): Promise<void> {
+  for (const command of ['stop', 'start']) await run('bash', [script, command], { env: env(place) });
 }
 
 export function brokerRunning(place: BrokerPlace = {}): boolean {

@@ -13,14 +13,16 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from './broker.ts';
-import { createTally, tallyTable, type Outcome } from './demo/tally.ts';
+import { createTally, tallyTable } from './demo/tally.ts';
 import {
   baseConfigSchema,
   createKafka,
   createLogger,
   ensureTopics,
   hookrailTopicSpecs,
+  MalformedRecord,
   matchSubscriptions,
+  parseAttempt,
   parseSubscriptionsYaml,
   publishSubscriptions,
   topicNames,
@@ -142,7 +144,8 @@ await watcher.subscribe({ topic: topics.attempts, fromBeginning: false });
 await watcher.run({
   autoCommit: false,
   eachMessage: async ({ message }) => {
-    tally.record(JSON.parse(message.value!.toString()) as { subscriptionId: string; deliveryId: string; outcome: Outcome });
+    const entry = parseAttempt(message.value);
+    if (!(entry instanceof MalformedRecord)) tally.record(entry);
   },
 });
 

@@ -26,10 +26,14 @@
 # and min ISR 2, min.insync.replicas 2 by default):
 #   cluster start    start every node that is not running (fresh: formatted with one cluster
 #                    id), wait until each answers; prints the bootstrap list as the LAST line
-#   cluster stop     stop every node (SIGTERM all at once, SIGKILL after KAFKA_STOP_TIMEOUT)
-#   cluster status   one line per node: "node N running pid=P address=H:P" or "node N stopped";
-#                    exit 0 if all run, 3 otherwise
-#   cluster kill N   SIGKILL node N (a crash); `cluster start` brings it back
+#   cluster stop     stop every node (SIGTERM all at once, SIGKILL after KAFKA_STOP_TIMEOUT);
+#                    names a node that could not be stopped and exits 1
+#   cluster status   one line per node: "node N running pid=P address=H:P" or "node N stopped"
+#                    (followed by the nodes of this cluster still running); exit 0 if all run,
+#                    3 otherwise
+#   cluster kill N   SIGKILL node N (a crash), once its pid is checked to be that node's
+#                    broker; says so and exits 1 when the node is not running; returns once
+#                    the process is gone. `cluster start` brings it back
 #   cluster address  print the bootstrap list
 #   cluster reset    stop, then delete every node's data
 #
@@ -359,6 +363,18 @@ all_brokers() {
   done
 }
 
+# SIGKILL this home's broker (a crash), after checking the pid is it; returns once it is gone.
+# Exit 3 when it is not running.
+cmd_kill_node() {
+  local pid i
+  pid="$(running_pid)"
+  [[ -n "$pid" ]] || return 3
+  kill -KILL "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do is_our_broker "$pid" || break; sleep 0.1; done
+  is_our_broker "$pid" && die "pid $pid did not exit after SIGKILL"
+  log "node $NODE_ID (pid $pid) killed"
+}
+
 cmd_status() {
   local pid others
   pid="$(running_pid)"
@@ -370,9 +386,10 @@ cmd_status() {
     fi
     return 0
   fi
-  others="$(all_brokers)"
+  # A node of a cluster names only the other nodes of its cluster (KAFKA_STATUS_SCOPE).
+  others="$(all_brokers | awk -v scope="${KAFKA_STATUS_SCOPE:-}" 'index($3, scope) == 1')"
   if [[ -n "$others" ]]; then
-    echo "stopped (no broker from $HOME_DIR); other brokers on this machine:"
+    echo "stopped (no broker from $HOME_DIR); other brokers $([[ -n "${KAFKA_STATUS_SCOPE:-}" ]] && echo "of this cluster" || echo "on this machine"):"
     while read -r other_pid other_address other_home; do
       echo "  pid=$other_pid address=$other_address home=$other_home (KAFKA_HOME_DIR=$other_home to manage it)"
     done <<<"$others"
@@ -465,6 +482,7 @@ on_node() {
     KAFKA_MIN_ISR="$min_isr" \
     KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}" \
     KAFKA_CLUSTER_ID="$CLUSTER_ID" \
+    KAFKA_STATUS_SCOPE="$CLUSTER_HOME/" \
     bash "$SELF" "$@"
 }
 
@@ -489,8 +507,12 @@ cmd_cluster() {
       cluster_address
       ;;
     stop)
-      for ((i = 1; i <= CLUSTER_NODES; i++)); do on_node "$i" stop & done
-      wait
+      # Every node at once; a node that could not be stopped is named and the exit is 1.
+      local -a pids=()
+      local failed=""
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do on_node "$i" stop & pids[i]=$!; done
+      for ((i = 1; i <= CLUSTER_NODES; i++)); do wait "${pids[i]}" || failed+="${failed:+, }node $i"; done
+      [[ -z "$failed" ]] || die "cluster stop: could not stop $failed (see above)"
       ;;
     status)
       local all=0 line
@@ -502,9 +524,7 @@ cmd_cluster() {
     kill)
       i="${1:-}"
       [[ "$i" =~ ^[0-9]+$ ]] && ((i >= 1 && i <= CLUSTER_NODES)) || die "cluster kill: expected a node number from 1 to $CLUSTER_NODES"
-      local pid
-      pid="$(tr -dc '0-9' <"$CLUSTER_HOME/node$i/kafka.pid" 2>/dev/null || true)"
-      [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null && log "node $i (pid $pid) killed" || log "node $i is not running"
+      on_node "$i" kill-node || die "cluster kill: node $i is not running (nothing killed)"
       ;;
     address) cluster_address ;;
     reset)
@@ -534,6 +554,7 @@ main() {
     run) cmd_run "$@" ;;
     address) echo "$ADDRESS" ;;
     await) cmd_await ;;
+    kill-node) cmd_kill_node ;;
     cluster) cmd_cluster "$@" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;

@@ -12,9 +12,9 @@ const PORT = Number(process.env.SCRIPT_TEST_KAFKA_PORT ?? 19592);
 const home = mkdtempSync(join(tmpdir(), 'hookrail-kafka-script-'));
 const elsewhere = mkdtempSync(join(tmpdir(), 'hookrail-kafka-empty-'));
 
-function kafkaSh(command: string, env: Record<string, string>) {
+function kafkaSh(command: string | string[], env: Record<string, string>) {
   const { KAFKA_PORT: _port, KAFKA_CONTROLLER_PORT: _controller, KAFKA_HOME_DIR: _home, ...inherited } = process.env;
-  const result = spawnSync('bash', [join(repoRoot, 'scripts/kafka.sh'), command], { env: { ...inherited, ...env }, encoding: 'utf8' });
+  const result = spawnSync('bash', [join(repoRoot, 'scripts/kafka.sh'), ...[command].flat()], { env: { ...inherited, ...env }, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -45,5 +45,23 @@ describe('scripts/kafka.sh', () => {
     const after = kafkaSh('status', { KAFKA_HOME_DIR: home });
     assert.equal(after.code, 3);
     assert.doesNotMatch(after.stdout, new RegExp(`home=${home} `));
+  });
+
+  it('cluster: kill of a node that is not running says so and signals nothing; status names only that cluster\'s nodes', () => {
+    const cluster = mkdtempSync(join(tmpdir(), 'hookrail-kafka-cluster-'));
+    try {
+      const env = { KAFKA_HOME_DIR: cluster, KAFKA_CLUSTER_PORT: String(PORT + 10) };
+      const killed = kafkaSh(['cluster', 'kill', '2'], env);
+      assert.equal(killed.code, 1);
+      assert.match(killed.stderr, /cluster kill: node 2 is not running \(nothing killed\)/);
+      const status = kafkaSh(['cluster', 'status'], env);
+      assert.equal(status.code, 3);
+      assert.match(status.stdout, /^node 1 stopped/m);
+      // Other brokers run on this machine (the test broker at least): a cluster's status does not list them.
+      assert.doesNotMatch(status.stdout, /on this machine|KAFKA_HOME_DIR=/);
+      assert.equal(kafkaSh(['cluster', 'stop'], env).code, 0);
+    } finally {
+      rmSync(cluster, { recursive: true, force: true });
+    }
   });
 });

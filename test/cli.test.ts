@@ -11,7 +11,7 @@ import { repoRoot, testBrokers, testKafka, uniquePrefix } from './support/kafka.
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startService, type RunningProcess } from './support/services.ts';
 import { eventually, produceDeliveries, readAll, TEST_SECRET, testSubscription } from './support/topics.ts';
-import { flagRecord, topicNames } from '@hookrail/shared';
+import { deadLetterRecord, flagRecord, topicNames, type Delivery } from '@hookrail/shared';
 
 describe('hookrail CLI', () => {
   const prefix = uniquePrefix('cli');
@@ -158,5 +158,32 @@ describe('hookrail CLI', () => {
     const json = JSON.parse(hookrail('subscriptions', 'list', '--json').stdout) as Array<{ id: string; flagged?: { reason: string }; problem?: string }>;
     assert.match(json.find((s) => s.id === 'billing')?.flagged?.reason ?? '', /410 Gone/);
     assert.match(json.find((s) => s.id === 'junk')?.problem ?? '', /not JSON/);
+  });
+  it('inspects dead letters of every class the deliverer writes: --error internal and --error parked are accepted', async () => {
+    const topics = topicNames(prefix);
+    const delivery = (id: string): Delivery => ({
+      deliveryId: id, eventId: id, eventType: 'order.created', subscriptionId: 'warehouse', tier: 2, attempt: 0,
+      source: 'shop/0/1', eventTime: 1_000, contentType: 'application/json', payload: Buffer.from('{}'),
+    });
+    const origin = { topic: topics.tier(2), partition: 0, offset: '1' };
+    // As the deliverer writes them (shared/src/records/dead-letter.ts): an attempt that threw, and an ordered key parked behind a dead head.
+    const letters = [
+      deadLetterRecord(topics.dlq, delivery('msg_internal'), { error: 'internal', detail: 'hookrail failed on this delivery: boom', origin, lastAttemptAt: Date.now() }),
+      deadLetterRecord(topics.dlq, delivery('msg_parked'), { error: 'parked', detail: 'behind msg_internal', origin, lastAttemptAt: Date.now() }),
+    ];
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: topics.dlq, acks: -1, messages: letters.map((l) => l.message) }).finally(() => producer.disconnect());
+    for (const error of ['internal', 'parked']) {
+      const inspected = hookrail('dlq', 'inspect', '--error', error, '--json');
+      assert.equal(inspected.code, 0, inspected.stderr);
+      const rows = inspected.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      assert.deepEqual(rows.map((r) => [r['hookrail-delivery-id'], r['hookrail-error']]), [[`msg_${error}`, error]]);
+    }
+    const both = hookrail('dlq', 'replay', '--dry-run', '--error', 'internal', '--error', 'parked');
+    assert.match(both.stdout, /would replay 2 dead letter\(s\)$/m);
+    const wrong = hookrail('dlq', 'inspect', '--error', 'nope');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /expected one of exhausted, permanent, gone, .*internal, parked, unwritable, circuit-open, got "nope"/);
   });
 });

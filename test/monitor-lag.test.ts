@@ -1,10 +1,13 @@
 // The monitor's offsets against Kafka's own ConsumerGroupCommand when nothing moves: committed
 // offset, log-end offset and lag must be the same numbers, partition by partition. A member
 // that never committed shows its lag from the reset position; groups that are not hookrail
-// services stay off the page.
+// services stay off the page. Parked deliveries count in their tier's queue, and alert.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Consumer, Kafka } from 'kafkajs';
+import { stringify } from 'yaml';
 import { testKafka, uniquePrefix } from './support/kafka.ts';
 import { describeGroups, fetchJson, fetchText } from './support/monitor.ts';
 import { startService, type RunningProcess } from './support/services.ts';
@@ -38,6 +41,9 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
     await producer.connect();
     await producer.send({ topic: install.topics.tier(3), acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `r${i}` })) });
     await producer.send({ topic: install.topics.tier(2), acks: -1, messages: Array.from({ length: 12 }, (_, i) => ({ partition: i % 3, value: `w${i}` })) });
+    // Deliveries of tier 1 waiting in its parking topic (no deliverer drains them here), and the parked state beside them.
+    await producer.send({ topic: install.topics.parked(1), acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition: i % 3, key: `s\nk${i}`, value: `p${i}` })) });
+    await producer.send({ topic: install.topics.parkedState(1), acks: -1, messages: Array.from({ length: 4 }, (_, i) => ({ partition: i % 3, key: `appended:s:k${i}`, value: '1' })) });
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();
@@ -64,7 +70,10 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
     await frozen.subscribe({ topic: install.topics.tier(2), fromBeginning: true });
     await frozen.run({ autoCommit: false, eachMessage: async () => {} });
 
-    monitor = startService('monitor', { ...install.env, HOOKRAIL_MONITOR_POLL_INTERVAL: '300ms', HOOKRAIL_MONITOR_EVALUATION_INTERVAL: '500ms' });
+    // The queue-length alert of tier 1 at 3 records, at once: the parked deliveries alone pass it.
+    const monitorConfig = join(install.configFile, '..', 'monitor.yaml');
+    writeFileSync(monitorConfig, stringify({ topics: { prefix: install.prefix, partitions: 3 }, monitor: { alerts: { queueLength: { forMs: 0, threshold: { 1: 3 } } } } }));
+    monitor = startService('monitor', { ...install.env, HOOKRAIL_CONFIG: monitorConfig, HOOKRAIL_MONITOR_POLL_INTERVAL: '300ms', HOOKRAIL_MONITOR_EVALUATION_INTERVAL: '500ms' });
     port = await monitor.ready();
   });
 
@@ -126,5 +135,19 @@ describe('monitor: lag parity with ConsumerGroupCommand', () => {
     const { groups } = await fetchJson<{ groups: Group[] }>(port, '/status');
     assert.equal(groups.some((g) => g.group === leftover), false);
     assert.doesNotMatch(await fetchText(port, '/status.html'), new RegExp(leftover));
+  });
+  it("counts parked deliveries in their tier's queue and fires the queue alert on them; the parked state is no queue", async () => {
+    type Status = { queues: Record<string, number>; tiers: Array<{ tier: number; queueLength: number | null }>; alerts: Array<{ name: string; phase: string; labels: Record<string, string> }> };
+    const firing = (status: Status) => status.alerts.find((a) => a.name === 'HookrailQueueLengthHigh' && a.phase === 'firing' && a.labels.hookrail_tier === '1');
+    const status = await eventually(async () => {
+      const s = await fetchJson<Status>(port, '/status');
+      return s.queues[install.topics.parked(1)] === 5 && firing(s) ? s : undefined;
+    }, 30_000, 'the parked deliveries in the queue lengths and the queue alert firing');
+    assert.equal(status.tiers.find((t) => t.tier === 1)?.queueLength, 5);
+    assert.equal(status.queues[install.topics.parkedState(1)], undefined, 'the parked state is not a queue');
+    assert.ok(!status.alerts.some((a) => a.name === 'HookrailQueueLengthHigh' && a.labels.hookrail_tier !== '1'), 'the other tiers stay under their thresholds');
+    const metrics = await fetchText(port, '/metrics');
+    const parkedLine = metrics.split('\n').find((line) => line.startsWith('hookrail_queue_length{') && line.includes(`messaging_destination_name="${install.topics.parked(1)}"`));
+    assert.ok(parkedLine?.includes('hookrail_topic_kind="parked"') && parkedLine.includes('hookrail_tier="1"') && parkedLine.endsWith(' 5'), parkedLine);
   });
 });

@@ -81,7 +81,7 @@ describe('protecting receivers', () => {
   it('a receiver that fails and recovers: the breaker opens, only probes reach it while open, it closes, every delivery ends delivered or dead-lettered', async () => {
     let failing = true;
     const MAX_IN_FLIGHT = 4;
-    const flaky = await receiver(() => ({ status: failing ? 500 : 200 }));
+    const flaky = await receiver(() => ({ status: failing ? 502 : 200 }));
     const sub = testSubscription({ id: 'flaky', url: flaky.url, tier: 2, maxInFlight: MAX_IN_FLIGHT });
     await applySubscriptions(kafka, install, [sub]);
     const ids = await produceDeliveries(kafka, install, sub, 100);
@@ -97,7 +97,7 @@ describe('protecting receivers', () => {
     }, 60_000, 'the monitor to show the open breaker and fire its alert');
     assert.match(await fetchText(monitorPort, '/status.html'), new RegExp(`data-destination="${endpointOf(flaky)}" data-breaker="(open|half-open)"`));
     failing = false;
-    const failedRequests = flaky.requests.filter((r) => r.status === 500).length;
+    const failedRequests = flaky.requests.filter((r) => r.status === 502).length;
     await eventually(() => (breakerLines(flaky, 'closed').length >= 1 ? true : undefined), 60_000, 'the breaker to close');
 
     const dead = await eventually(async () => {
@@ -109,7 +109,7 @@ describe('protecting receivers', () => {
     const held = attempts.filter((a) => a.http === false && a.errorClass === 'circuit-open').length;
     console.log(`breaker alert: ${alert.summary}; score ${alert.score.score} (${alert.score.priority}), subscription ${alert.subscription}`);
     console.log(
-      `breaker: ${flaky.requests.length} requests (${failedRequests} answered 500), ${opens} open periods, ${held} attempts held back without a request, ` +
+      `breaker: ${flaky.requests.length} requests (${failedRequests} answered 502), ${opens} open periods, ${held} attempts held back without a request, ` +
         `${ids.filter((id) => flaky.delivered.has(id)).length} delivered, ${dead.size} dead-lettered`,
     );
     // Before the first opening: the window's minimum, plus what was in flight when it opened;

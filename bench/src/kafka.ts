@@ -10,9 +10,12 @@ import {
   deliveryId,
   ensureTopics,
   hookrailTopicSpecs,
+  MalformedRecord,
+  parseAttempt,
   publishSubscriptions,
   subscriptionSchema,
   topicNames,
+  type AttemptEntry,
   type Logger,
   type Subscription,
   type SubscriptionInput,
@@ -239,19 +242,6 @@ export async function produceDeliveries(
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-export interface AttemptEntry {
-  deliveryId: string;
-  subscriptionId: string;
-  attempt: number;
-  outcome: string;
-  attemptedAt: number;
-  notBefore?: number;
-  durationMs: number;
-  eventTime: number;
-  http?: boolean;
-  breaker?: { destination: string; state: string; limit: number };
-}
-
 /**
  * Committed records of the attempts topic (read_committed), read until `expect` records were
  * seen, or nothing new came for `idleMs`, or `timeoutMs` passed; bounded in memory and time.
@@ -270,9 +260,10 @@ export async function readAttempts(kafka: Kafka, topic: string, options: { expec
       eachBatch: async ({ batch, resolveOffset }) => {
         for (const message of batch.messages) {
           const key = `${batch.partition}:${message.offset}`;
-          if (!seen.has(key) && message.value) {
+          const entry = seen.has(key) ? undefined : parseAttempt(message.value);
+          if (entry && !(entry instanceof MalformedRecord)) {
             seen.add(key);
-            entries.push(JSON.parse(message.value.toString('utf8')) as AttemptEntry);
+            entries.push(entry);
             lastNew = Date.now();
           }
           resolveOffset(message.offset);

@@ -3,7 +3,7 @@
 // the router's producer sent it, before its transaction committed) and when the deliverer
 // first attempted it (the attempt log).
 import type { Kafka } from 'kafkajs';
-import { H, readToEnd } from '@hookrail/shared';
+import { MalformedRecord, parseAttempt, parseDelivery, readToEnd, type RecordHeaders } from '@hookrail/shared';
 import type { Install } from './kafka.ts';
 
 export interface DeliveryTiming {
@@ -17,7 +17,7 @@ export async function deliveryTimings(kafka: Kafka, install: Install, subscripti
   const routed = new Map<string, { eventTime: number; routedAt: number }>();
   const firstAttempt = new Map<string, number>();
   let reader = 0;
-  const read = (topic: string, onMessage: (message: { headers?: Record<string, unknown>; value: Buffer | null; timestamp: string }) => void) =>
+  const read = (topic: string, onMessage: (message: { headers?: RecordHeaders; value: Buffer | null; timestamp: string }) => void) =>
     readToEnd({
       kafka,
       topic,
@@ -26,14 +26,14 @@ export async function deliveryTimings(kafka: Kafka, install: Install, subscripti
       onBatch: async ({ batch }) => batch.messages.forEach(onMessage),
     });
   await read(install.topics.tier(tier), (message) => {
-    const header = (name: string) => message.headers?.[name]?.toString();
-    if (header(H.subscriptionId) !== subscriptionId) return;
-    routed.set(header(H.deliveryId)!, { eventTime: Number(header(H.eventTime)), routedAt: Number(message.timestamp) });
+    const delivery = parseDelivery(message.headers, message.value);
+    if (delivery instanceof MalformedRecord || delivery.subscriptionId !== subscriptionId) return;
+    routed.set(delivery.deliveryId, { eventTime: delivery.eventTime, routedAt: Number(message.timestamp) });
   });
   await read(install.topics.attempts, (message) => {
-    const entry = JSON.parse(message.value?.toString() ?? '{}') as { deliveryId?: string; subscriptionId?: string; attempt?: number; http?: boolean; attemptedAt?: number };
-    if (entry.subscriptionId !== subscriptionId || entry.attempt !== 1 || entry.http === false || entry.deliveryId === undefined) return;
-    firstAttempt.set(entry.deliveryId, Math.min(firstAttempt.get(entry.deliveryId) ?? Infinity, entry.attemptedAt ?? Infinity));
+    const entry = parseAttempt(message.value);
+    if (entry instanceof MalformedRecord || entry.subscriptionId !== subscriptionId || entry.attempt !== 1 || !entry.http) return;
+    firstAttempt.set(entry.deliveryId, Math.min(firstAttempt.get(entry.deliveryId) ?? Infinity, entry.attemptedAt));
   });
   return [...routed].flatMap(([id, r]) => (firstAttempt.has(id) ? [{ ...r, attemptedAt: firstAttempt.get(id)! }] : []));
 }

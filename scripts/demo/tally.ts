@@ -2,7 +2,9 @@
 // subscription) is counted once, by its latest outcome in the attempts topic; the events
 // sent to a subscription that have no outcome yet are pending.
 
-export type Outcome = 'delivered' | 'retry' | 'dead-letter';
+import type { AttemptEntry, AttemptOutcomeName } from '@hookrail/shared';
+
+export type Outcome = AttemptOutcomeName;
 
 export interface EventCounts {
   delivered: number;
@@ -13,7 +15,7 @@ export interface EventCounts {
 
 export interface Tally {
   /** One attempt-log entry, in topic order. */
-  record(entry: { subscriptionId: string; deliveryId: string; outcome: Outcome }): void;
+  record(entry: Pick<AttemptEntry, 'subscriptionId' | 'deliveryId' | 'outcome'>): void;
   /** Counts for a subscription that `expected` events were routed to so far. */
   counts(subscriptionId: string, expected: number): EventCounts;
 }

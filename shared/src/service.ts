@@ -4,6 +4,7 @@ import type { BaseConfig } from './config/base.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { createKafka } from './kafka/client.ts';
 import { exitUnlessBrokerReachable } from './kafka/reachable.ts';
+import { retryTransient } from './kafka/retry-transient.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { startOpsServer, type OpsServer } from './ops-server.ts';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
@@ -103,17 +104,26 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   try {
     await exitUnlessBrokerReachable(config.kafka.brokers, logger);
     const kafka = createKafka(config.kafka, logger, `hookrail-${definition.name}`);
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const report = await ensureTopics(admin, hookrailTopicSpecs(config), { create: config.topics.create });
-      if (report.created.length > 0) logger.info({ topics: report.created }, 'created topics');
-      for (const problem of report.problems) logger[problem.severity === 'error' ? 'error' : 'warn'](problem, problem.message);
-      if (report.problems.some((problem) => problem.severity === 'error')) {
-        throw new Error('topics do not match what hookrail needs (see the errors above)');
-      }
-    } finally {
-      await admin.disconnect();
+    // A node of a cluster that just went down is still listed (as a leader, as the controller
+    // the admin asks) until the cluster fences it: KafkaJS fails such a call at once. Each
+    // attempt is a fresh admin, so it starts from fresh metadata.
+    const report = await retryTransient(
+      'checking the topics',
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          return await ensureTopics(admin, hookrailTopicSpecs(config), { create: config.topics.create });
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      { onRetry: (error, attempt, delayMs) => logger.warn({ err: error, attempt, delayMs }, 'a broker did not answer while checking the topics; trying again') },
+    );
+    if (report.created.length > 0) logger.info({ topics: report.created }, 'created topics');
+    for (const problem of report.problems) logger[problem.severity === 'error' ? 'error' : 'warn'](problem, problem.message);
+    if (report.problems.some((problem) => problem.severity === 'error')) {
+      throw new Error('topics do not match what hookrail needs (see the errors above)');
     }
     const context: ServiceContext<z.infer<S>> = {
       config,

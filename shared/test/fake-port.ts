@@ -37,16 +37,22 @@ export class FakeBroker {
   /** Records refused as too large. */
   rejections = 0;
   /**
-   * When set, a commit's markers are written late: its offsets and records show only once the
-   * producer adds offsets to its next transaction (as a coordinator answers
-   * CONCURRENT_TRANSACTIONS until the previous transaction is complete).
+   * When set, a commit's markers are written late (a coordinator failing over mid-commit): its
+   * offsets and records show only once the producer adds offsets to its next transaction or is
+   * reset (as a coordinator answers CONCURRENT_TRANSACTIONS, and InitProducerId returns, only
+   * once the previous transaction is complete), or `completePending()` is called (the new
+   * coordinator finishing it on its own). Meanwhile a read of those offsets is 'unstable'.
    */
   lateMarkers = false;
-  private pending: Array<() => void> = [];
+  private pending: Array<{ apply: () => void; keys: Set<string>; producer: object }> = [];
+  /** Reads of committed offsets answered 'unstable'. */
+  unstableReads = 0;
 
-  /** Writes the markers of commits still pending. */
-  completePending(): void {
-    for (const apply of this.pending.splice(0)) apply();
+  /** Writes the markers of commits still pending (of one producer's only, when given). */
+  completePending(producer?: object): void {
+    const done = this.pending.filter((entry) => producer === undefined || entry.producer === producer);
+    this.pending = this.pending.filter((entry) => !done.includes(entry));
+    for (const { apply } of done) apply();
   }
   /** Records larger than this (value bytes) are refused with 'record-rejected'. */
   maxValueBytes = Infinity;
@@ -68,11 +74,19 @@ export class FakeBroker {
 
   offsetsPort(): OffsetsPort {
     return {
-      committed: async (groupId, topic): Promise<CommittedOffset[]> => {
+      committed: async (groupId, topic, partitions): Promise<CommittedOffset[]> => {
+        await Promise.resolve();
+        const asked = (key: string) => {
+          const [g, t, p] = key.split('/');
+          return g === groupId && t === topic && (!partitions || partitions.includes(Number(p)));
+        };
+        if (this.pending.some(({ keys }) => [...keys].some(asked))) {
+          this.unstableReads++;
+          throw new KafkaPortError('unstable', new Error('a transactional offset commit is pending'));
+        }
         const out: CommittedOffset[] = [];
         for (const [key, value] of this.offsets) {
-          const [g, t, p] = key.split('/');
-          if (g === groupId && t === topic) out.push({ partition: Number(p), offset: value.offset, metadata: value.metadata });
+          if (asked(key)) out.push({ partition: Number(key.split('/')[2]), offset: value.offset, metadata: value.metadata });
         }
         return out;
       },
@@ -88,6 +102,8 @@ export class FakeBroker {
       return fault;
     };
     let open = false;
+    /** This producer's transactional id, as far as the coordinator is concerned. */
+    const self = {};
     return {
       async begin(): Promise<TransactionPort> {
         await Promise.resolve();
@@ -112,7 +128,7 @@ export class FakeBroker {
           },
           async sendOffsets(groupId, list) {
             await Promise.resolve();
-            broker.completePending();
+            broker.completePending(self);
             maybeFail('sendOffsets');
             for (const offset of list) offsets.push({ groupId, offset });
           },
@@ -126,7 +142,7 @@ export class FakeBroker {
                 broker.offsets.set(`${groupId}/${offset.topic}/${offset.partition}`, { offset: offset.offset, metadata: offset.metadata });
               }
             };
-            if (broker.lateMarkers) broker.pending.push(apply);
+            if (broker.lateMarkers) broker.pending.push({ apply, keys: new Set(offsets.map(({ groupId, offset }) => `${groupId}/${offset.topic}/${offset.partition}`)), producer: self });
             else apply();
             broker.transactions.committed++;
             if (fault?.landed) throw new KafkaPortError('other', new Error('injected: commit landed, then the call failed'));
@@ -143,6 +159,7 @@ export class FakeBroker {
       async reset() {
         await Promise.resolve();
         maybeFail('reset');
+        broker.completePending(self);
         open = false;
       },
       async disconnect() {},

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBroker, stopBroker } from '../../scripts/broker.ts';
+import { restartBroker, startBroker, stopBroker } from '../../scripts/broker.ts';
 import { exitOnSignal } from './exit-on-signal.ts';
 
 /**
@@ -11,7 +11,8 @@ import { exitOnSignal } from './exit-on-signal.ts';
  */
 export function ownBroker(name: string, port: number) {
   const home = mkdtempSync(join(tmpdir(), `hookrail-${name}-`));
-  const place = { home, port };
+  // A loaded machine (CI, stress-ng) can take minutes to start a JVM: the start waits longer than the script's 90 s.
+  const place = { home, port, startTimeoutS: 300 };
   const pid = (): number | undefined => {
     try {
       return Number(readFileSync(join(home, 'kafka.pid'), 'utf8')) || undefined;
@@ -38,6 +39,8 @@ export function ownBroker(name: string, port: number) {
     address: `127.0.0.1:${port}`,
     start: () => void startBroker(place),
     stop: () => stopBroker(place),
+    /** Stop and start without blocking this process (receivers living in it keep answering meanwhile). */
+    restart: () => restartBroker(place),
     /** SIGKILL (a crash); resolves once the process is gone. */
     async kill() {
       const p = pid();

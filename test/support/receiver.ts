@@ -11,6 +11,8 @@ export interface ReceivedRequest {
   /** Path and query, as sent. */
   url: string;
   webhookId: string;
+  /** The same as `url`: the request's path (and query), e.g. `/hook`. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
   at: number;
@@ -79,7 +81,7 @@ export async function startReceiver(reply: Responder = () => ({ status: 200 }), 
       const webhookId = String(request.headers['webhook-id'] ?? '');
       const seen = seenCount.get(webhookId) ?? 0;
       seenCount.set(webhookId, seen + 1);
-      const received: ReceivedRequest = { method: request.method ?? '', url: request.url ?? '/', webhookId, headers: request.headers, body: Buffer.concat(chunks), at: Date.now(), seen };
+      const received: ReceivedRequest = { method: request.method ?? '', url: request.url ?? '/', path: request.url ?? '/', webhookId, headers: request.headers, body: Buffer.concat(chunks), at: Date.now(), seen };
       requests.push(received);
       const answer = reply(received, response);
       if (!answer) return;

@@ -1,4 +1,5 @@
 // 11. Cost as partitions grow (6 → 60): the deliverer's start-up, idle CPU, memory and rate.
+import { classifyTopicName } from '@hookrail/shared';
 import type { Context, Scenario } from '../context.ts';
 import { curveCharts, curveData, curveTables, stateGrowth, type CurveSet } from '../curves.ts';
 import { applySubscriptions, benchSubscription, createInstall, produceDeliveries } from '../kafka.ts';
@@ -48,7 +49,7 @@ export const growthPartitions: Scenario = {
           })();
           const { result, peakRssMiB } = await samplePeaks(deliverer, work);
           const rate = result.distinct / Math.max(0.001, (result.lastNewAt - t0) / 1_000);
-          const topicPartitions = await tier2Partitions(kafka, install.topics.tier(2));
+          const topicPartitions = await tier2Partitions(kafka, install.prefix);
           rows.push({ partitions, topicPartitions, startupS, idleCpu, peakRss: peakRssMiB, rate, complete: result.complete });
           context.log(`${partitions} partitions (${topicPartitions} consumed): ready in ${startupS.toFixed(1)} s, idle ${idleCpu} % CPU, ${fmt(rate)} deliveries/s, ${fmt(peakRssMiB)} MiB peak`);
         } finally {
@@ -88,11 +89,14 @@ export const growthPartitions: Scenario = {
 };
 
 /** Partitions of the tier-2 topic and its retry topics (what the tier-2 lane consumes). */
-async function tier2Partitions(kafka: Context['kafka'], tierTopic: string): Promise<number> {
+async function tier2Partitions(kafka: Context['kafka'], prefix: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const names = (await admin.listTopics()).filter((t) => t === tierTopic || t.startsWith(`${tierTopic}.retry.`));
+    const names = (await admin.listTopics()).filter((name) => {
+      const topic = classifyTopicName(prefix, name);
+      return (topic?.kind === 'tier' || topic?.kind === 'retry') && topic.tier === 2;
+    });
     const { topics } = await admin.fetchTopicMetadata({ topics: names });
     return topics.reduce((sum, t) => sum + t.partitions.length, 0);
   } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { progressDisplay } from './display.ts';
-import type { BackfillProgress } from './progress.ts';
+import type { BackfillProgress } from '@hookrail/shared';
 
 const at = (next: number, done = false): BackfillProgress => ({
   key: 'backfill/b',

@@ -1,5 +1,5 @@
 import { progressBar } from '../dlq/pace.ts';
-import type { BackfillProgress } from './progress.ts';
+import type { BackfillProgress } from '@hookrail/shared';
 import { describeProgress } from './plan.ts';
 import { readOffsets, totalOffsets } from './window.ts';
 

@@ -1,13 +1,13 @@
-import { ensureTopics, hookrailTopicSpecs } from '@hookrail/shared';
+import { ensureTopics, hookrailTopicSpecs, progressKey, type BackfillProgress, type PartitionRange } from '@hookrail/shared';
 import type { Admin } from 'kafkajs';
 import type { CliContext } from '../context.ts';
 import { CLI_EXIT, CliError } from '../errors.ts';
 import { readRegistry } from '../registry.ts';
 import { progressDisplay } from './display.ts';
 import { describeProgress, sourceTopicsFor, startDecision, type StartRequest } from './plan.ts';
-import { progressKey, readProgress, type BackfillProgress } from './progress.ts';
+import { readProgress } from './progress.ts';
 import { runBackfill } from './run.ts';
-import { rangesOf, readOffsets, type PartitionRange } from './window.ts';
+import { rangesOf, readOffsets } from './window.ts';
 
 /**
  * `subscriptions backfill` and `events redeliver`: checks the subscription, starts or resumes

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { subscriptionSchema } from '@hookrail/shared';
+import { subscriptionSchema, type BackfillProgress } from '@hookrail/shared';
 import { describeProgress, sourceTopicsFor, startDecision, type StartRequest } from './plan.ts';
-import type { BackfillProgress } from './progress.ts';
 
 const NOW = Date.UTC(2026, 10, 30, 12);
 const request = (more: Partial<StartRequest> = {}): StartRequest => ({ kind: 'backfill', subscriptionId: 'billing', resume: false, restart: false, ...more });

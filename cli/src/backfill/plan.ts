@@ -1,5 +1,4 @@
-import type { Subscription } from '@hookrail/shared';
-import type { BackfillKind, BackfillProgress } from './progress.ts';
+import type { BackfillKind, BackfillProgress, Subscription } from '@hookrail/shared';
 import { readOffsets, totalOffsets } from './window.ts';
 
 export interface StartRequest {

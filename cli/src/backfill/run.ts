@@ -1,4 +1,4 @@
-import { byTopic, createMatchIndex, type OutgoingRecord, type Subscription } from '@hookrail/shared';
+import { byTopic, createMatchIndex, deliveryMarkHeaders, progressMessage, type BackfillProgress, type OutgoingRecord, type Subscription } from '@hookrail/shared';
 import { decoderFor } from '@hookrail/router/decode/from-settings';
 import { fanOut } from '@hookrail/router/fanout';
 import type { SourceRecord } from '@hookrail/router/decode';
@@ -9,11 +9,8 @@ import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { waitBeforeNext } from '../dlq/pace.ts';
 import { deleteGroup } from '../dlq/read-topic.ts';
-import { progressRecord, type BackfillProgress } from './progress.ts';
 import { advance, isDone } from './window.ts';
 
-/** The header naming the backfill (or redeliver) a delivery came from. */
-export const BACKFILL_HEADER = 'hookrail-backfill';
 
 export interface RunOptions {
   context: CliContext;
@@ -62,7 +59,7 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
       progress.done = isDone(progress.ranges);
       const transaction = await producer.transaction();
       try {
-        await transaction.sendBatch({ topicMessages: byTopic([...out, { topic: topics.backfills, message: progressRecord(progress) }]) });
+        await transaction.sendBatch({ topicMessages: byTopic([...out, { topic: topics.backfills, message: progressMessage(progress) }]) });
         await transaction.commit();
       } catch (error) {
         await transaction.abort().catch(() => undefined);
@@ -88,7 +85,7 @@ export async function runBackfill(options: RunOptions): Promise<BackfillProgress
       return;
     }
     for (const delivery of fanOut(decoded, record, only, topics)) {
-      const headers = { ...delivery.message.headers, [BACKFILL_HEADER]: progress.id };
+      const headers = { ...delivery.message.headers, ...deliveryMarkHeaders({ backfill: progress.id }) };
       pending.push({ topic: target, message: { ...delivery.message, headers } });
     }
   };

@@ -1,14 +1,6 @@
-/**
- * What a backfill reads: per source partition, the offsets of its time window, [start, end),
- * and `next`, the first offset not yet routed. Pure: the offsets come from the broker.
- */
-export interface PartitionRange {
-  topic: string;
-  partition: number;
-  start: number;
-  end: number;
-  next: number;
-}
+// A backfill's window per source partition (PartitionRange: shared/src/records/backfill-progress.ts).
+// Pure: the offsets come from the broker.
+import type { PartitionRange } from '@hookrail/shared';
 
 export interface PartitionOffset {
   partition: number;

@@ -1,4 +1,4 @@
-import { H } from '@hookrail/shared';
+import { MalformedRecord } from '@hookrail/shared';
 import type { Command } from 'commander';
 import { connectedContext, type CliContext, type GlobalOptions } from '../context.ts';
 import { deadLetterOf, type DeadLetter } from '../dlq/dead-letter.ts';
@@ -33,6 +33,13 @@ export async function readDeadLetters(context: CliContext): Promise<{ letters: D
 const replayedText = (mark: ReplayMark | undefined) =>
   mark ? `${new Date(mark.replayedAt).toISOString().replace(/\.\d+Z$/, 'Z')}${mark.times > 1 ? ` (×${mark.times})` : ''}` : 'no';
 
+/** The table's columns after the offset (a malformed dead letter: its problem as the detail). */
+function letterColumns({ letter }: DeadLetter, replayed: string): string[] {
+  if (letter instanceof MalformedRecord) return ['', '', '', '', '', '', replayed, letter.problem.slice(0, 200)];
+  const { about } = letter;
+  return [about.subscriptionId ?? '', about.deliveryId ?? '', about.eventType ?? '', String(about.attempt ?? ''), letter.error, String(letter.status ?? ''), replayed, letter.detail.slice(0, 200)];
+}
+
 export function dlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('inspect and replay the dead-letter topic');
 
@@ -61,8 +68,7 @@ export function dlqCommand(program: Command): void {
         wordWrap: true,
       });
       for (const l of shown) {
-        const h = l.headers;
-        rows.push([l.key, h[H.subscriptionId] ?? '', h[H.deliveryId] ?? '', h[H.eventType] ?? '', h[H.attempt] ?? '', h[H.error] ?? '', h[H.status] ?? '', replayedText(marks.get(l.key)), (h[H.errorDetail] ?? '').slice(0, 200)]);
+        rows.push([l.key, ...letterColumns(l, replayedText(marks.get(l.key)))]);
       }
       console.log(rows.toString());
       const replayed = matching.filter((l) => marks.has(l.key)).length;

@@ -1,4 +1,4 @@
-import { H, headersToStrings, parseDelivery, type Delivery } from '@hookrail/shared';
+import { headersToStrings, MalformedRecord, parseDeadLetter, type DeadLetterRecord, type Delivery } from '@hookrail/shared';
 import type { KafkaMessage } from 'kafkajs';
 
 /** One record of the DLQ topic, as inspect and replay see it. */
@@ -7,24 +7,30 @@ export interface DeadLetter {
   offset: string;
   /** `partition/offset`: the key of its mark in the replay log. */
   key: string;
+  /** Every header as it came (what `inspect --json` prints). */
   headers: Record<string, string>;
   payload: Buffer | null;
-  /** The delivery to send again, or why the record is not one. */
-  delivery: Delivery | string;
+  /** The dead letter as read (shared/src/records/dead-letter.ts), or why it is not one. */
+  letter: DeadLetterRecord | MalformedRecord;
   /** When it was dead-lettered (its last attempt), epoch ms. */
   at: number;
 }
 
 export function deadLetterOf(partition: number, message: KafkaMessage): DeadLetter {
-  const headers = headersToStrings(message.headers);
-  const lastAttemptAt = Number(headers[H.lastAttemptAt]);
+  const letter = parseDeadLetter(message.headers, message.value);
+  const lastAttemptAt = letter instanceof MalformedRecord ? undefined : letter.lastAttemptAt;
   return {
     partition,
     offset: message.offset,
     key: `${partition}/${message.offset}`,
-    headers,
+    headers: headersToStrings(message.headers),
     payload: message.value,
-    delivery: parseDelivery(message.headers, message.value),
-    at: Number.isFinite(lastAttemptAt) && lastAttemptAt > 0 ? lastAttemptAt : Number(message.timestamp),
+    letter,
+    at: lastAttemptAt !== undefined && lastAttemptAt > 0 ? lastAttemptAt : Number(message.timestamp),
   };
+}
+
+/** The delivery a dead letter holds (what a replay sends back), or why it holds none. */
+export function deliveryOf(letter: DeadLetter): Delivery | MalformedRecord {
+  return letter.letter instanceof MalformedRecord ? letter.letter : letter.letter.delivery;
 }

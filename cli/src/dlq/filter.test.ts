@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { H } from '@hookrail/shared';
-import type { DeadLetter } from './dead-letter.ts';
-import { matchesFilter } from './filter.ts';
+import { DEAD_LETTER_ERROR_CLASSES, H } from '@hookrail/shared';
+import { Command } from 'commander';
+import { dlqCommand } from '../commands/dlq.ts';
+import { oneOf } from '../options.ts';
+import { deadLetterOf, type DeadLetter } from './dead-letter.ts';
+import { ERROR_CLASSES, matchesFilter } from './filter.ts';
 
-const letter = (headers: Record<string, string>, at = 1_000): DeadLetter => ({
-  partition: 0,
-  offset: '7',
-  key: '0/7',
-  headers: { [H.subscriptionId]: 'billing', [H.eventType]: 'invoice.paid', [H.error]: 'permanent', [H.status]: '422', [H.deliveryId]: 'd-1', ...headers },
-  payload: Buffer.from('{}'),
-  delivery: 'not parsed here',
-  at,
-});
+/** A DLQ record as the deliverer writes it (headers as text), read the way inspect and replay read it. */
+const letter = (headers: Record<string, string | undefined>, at = 1_000): DeadLetter => {
+  const all = { [H.subscriptionId]: 'billing', [H.eventType]: 'invoice.paid', [H.error]: 'permanent', [H.status]: '422', [H.deliveryId]: 'd-1', [H.lastAttemptAt]: String(at), ...headers };
+  const message = { key: null, value: Buffer.from('{}'), headers: all, offset: '7', timestamp: '0', attributes: 0 };
+  return deadLetterOf(0, message);
+};
 
 describe('matchesFilter', () => {
   it('matches everything when no filter is given', () => {
@@ -42,8 +42,32 @@ describe('matchesFilter', () => {
   });
 
   it('does not match a status filter when the letter has no HTTP status', () => {
-    const noStatus = letter({});
-    delete noStatus.headers[H.status];
+    const noStatus = letter({ [H.status]: undefined });
     assert.ok(!matchesFilter(noStatus, { status: [422] }));
+  });
+
+  it('filters by every class the deliverer writes, internal and parked among them', () => {
+    for (const error of ['internal', 'parked', 'malformed-delivery', 'unwritable', 'circuit-open'] as const) {
+      assert.ok(matchesFilter(letter({ [H.error]: error }), { error: [error] }), error);
+      assert.ok(!matchesFilter(letter({}), { error: [error] }), error);
+    }
+  });
+});
+
+describe('dlq --error', () => {
+  it('accepts every dead-letter class (the CLI derives its list from the records module)', () => {
+    assert.deepEqual(ERROR_CLASSES, DEAD_LETTER_ERROR_CLASSES);
+    assert.deepEqual(oneOf(ERROR_CLASSES)('internal'), ['internal']);
+    assert.deepEqual(oneOf(ERROR_CLASSES)('parked', ['internal']), ['internal', 'parked']);
+  });
+
+  it('lets `dlq inspect --error internal --error parked` through the command line parser', () => {
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
+    dlqCommand(program);
+    const inspect = program.commands.find((c) => c.name() === 'dlq')!.commands.find((c) => c.name() === 'inspect')!;
+    inspect.action(() => {}); // parse only: no broker
+    program.parse(['dlq', 'inspect', '--error', 'internal', '--error', 'parked'], { from: 'user' });
+    assert.deepEqual(inspect.opts().error, ['internal', 'parked']);
+    assert.throws(() => program.parse(['dlq', 'inspect', '--error', 'nope'], { from: 'user' }), /expected one of exhausted, permanent/);
   });
 });

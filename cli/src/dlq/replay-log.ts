@@ -1,6 +1,6 @@
-import type { BaseConfig, TopicSpec } from '@hookrail/shared';
+import { topicNames, type BaseConfig, type TopicSpec } from '@hookrail/shared';
 import type { Kafka } from 'kafkajs';
-import type { DeadLetter } from './dead-letter.ts';
+import type { ReplayableLetter } from './replay.ts';
 import { readWholeTopic } from './read-topic.ts';
 
 /**
@@ -8,7 +8,7 @@ import { readWholeTopic } from './read-topic.ts';
  * written in the same transaction as the delivery it sends back. Inspect shows it; replay
  * skips what it names unless --again.
  */
-export const replayLogTopic = (prefix: string) => `${prefix}.dlq.replayed`;
+export const replayLogTopic = (prefix: string) => topicNames(prefix).dlqReplayed;
 
 /** Compacted (one mark per dead letter) and deleted with the DLQ's retention. */
 export function replayLogSpec(config: Pick<BaseConfig, 'topics'>): TopicSpec {
@@ -30,12 +30,12 @@ export interface ReplayMark {
   topic: string;
 }
 
-export function markRecord(letter: DeadLetter, previous: ReplayMark | undefined, topic: string, now: number): { key: string; value: string } {
+export function markRecord(letter: ReplayableLetter, previous: ReplayMark | undefined, topic: string, now: number): { key: string; value: string } {
   const mark: ReplayMark = {
     replayedAt: now,
     times: (previous?.times ?? 0) + 1,
-    deliveryId: typeof letter.delivery === 'string' ? '' : letter.delivery.deliveryId,
-    subscriptionId: typeof letter.delivery === 'string' ? '' : letter.delivery.subscriptionId,
+    deliveryId: letter.delivery.deliveryId,
+    subscriptionId: letter.delivery.subscriptionId,
     topic,
   };
   return { key: letter.key, value: JSON.stringify(mark) };

@@ -1,17 +1,17 @@
-import { byTopic, deliveryHeaders, ensureTopics, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { byTopic, deliveryRecord, ensureTopics, MalformedRecord, type Delivery, type OutgoingRecord } from '@hookrail/shared';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CliContext } from '../context.ts';
-import type { DeadLetter } from './dead-letter.ts';
+import { deliveryOf, type DeadLetter } from './dead-letter.ts';
 import { waitBeforeNext } from './pace.ts';
 import { markRecord, replayLogSpec, replayLogTopic, type ReplayMark } from './replay-log.ts';
 
-/** The header linking a replayed delivery to the dead letter it came from. */
-export const REPLAY_OF_HEADER = 'hookrail-replay-of';
+/** A dead letter that holds a delivery. */
+export type ReplayableLetter = DeadLetter & { delivery: Delivery };
 
 export interface ReplaySelection {
   /** What a replay sends: the dry run counts exactly these. */
-  chosen: DeadLetter[];
+  chosen: ReplayableLetter[];
   /** Matching, replayed before, left out without --again. */
   alreadyReplayed: number;
   /** Matching records that are not deliveries (cannot be sent back). */
@@ -20,7 +20,10 @@ export interface ReplaySelection {
 
 /** Which matching dead letters a replay sends back: each once, unless `again`. Pure. */
 export function selectForReplay(matching: readonly DeadLetter[], marks: ReadonlyMap<string, ReplayMark>, again: boolean): ReplaySelection {
-  const deliveries = matching.filter((letter) => typeof letter.delivery !== 'string');
+  const deliveries = matching.flatMap((letter): ReplayableLetter[] => {
+    const delivery = deliveryOf(letter);
+    return delivery instanceof MalformedRecord ? [] : [{ ...letter, delivery }];
+  });
   const chosen = deliveries.filter((letter) => again || !marks.has(letter.key));
   return { chosen, alreadyReplayed: deliveries.length - chosen.length, unreadable: matching.length - deliveries.length };
 }
@@ -32,7 +35,7 @@ export function selectForReplay(matching: readonly DeadLetter[], marks: Readonly
  */
 export async function sendBack(
   context: CliContext,
-  letters: readonly DeadLetter[],
+  letters: readonly ReplayableLetter[],
   marks: ReadonlyMap<string, ReplayMark>,
   options: {
     perSecond: number;
@@ -58,15 +61,14 @@ export async function sendBack(
       const out: OutgoingRecord[] = [];
       const batch = letters.slice(from, from + chunk);
       for (const letter of batch) {
-        const delivery = letter.delivery as Delivery;
+        const { delivery } = letter;
         const fresh: Delivery = { ...delivery, attempt: 0 };
         delete fresh.firstAttemptAt;
         delete fresh.notBefore;
         delete fresh.rung;
         if (options.enabledAt !== undefined) fresh.enabledAt = options.enabledAt;
         const tierTopic = topics.tier(delivery.tier);
-        const headers = { ...deliveryHeaders(fresh), [REPLAY_OF_HEADER]: `${topics.dlq}/${letter.key}` };
-        out.push({ topic: tierTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers } });
+        out.push(deliveryRecord(tierTopic, fresh, { replayOf: `${topics.dlq}/${letter.key}` }));
         out.push({ topic: logTopic, message: markRecord(letter, marks.get(letter.key), tierTopic, Date.now()) });
       }
       const transaction = await producer.transaction();

@@ -1,16 +1,20 @@
 import {
-  deliveryHeaders,
+  attemptMessage,
+  deadLetterRecord,
+  deliveryRecord,
   flagRecord,
-  H,
   ladderFor,
   retryHorizonMs,
+  type AttemptLogEntry,
   type BaseConfig,
+  type DeadLetterError,
   type OutgoingRecord,
   type Delivery,
+  type Origin,
   type Subscription,
   type TopicNames,
 } from '@hookrail/shared';
-import type { DestinationGuard, DestinationView, HoldReason } from './dispatch/destination-guard.ts';
+import type { DestinationGuard, HoldReason } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
 import { classifyAttempt, type AttemptResult, type Classification } from './policy/classify.ts';
 import { heldByDisable, disabledDetail } from './policy/disabled-subscription.ts';
@@ -18,39 +22,7 @@ import { decideHold, decideSpill } from './policy/hold.ts';
 import { decideRetry, type RetryDecision } from './policy/retry-decision.ts';
 import { signAttempt } from './policy/signing.ts';
 
-/** Where a consumed record came from: DLQ records name it, attempt records too. */
-export interface Origin {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-/** One line of the delivery log (`hookrail.attempts`), as the monitor reads it. */
-export interface AttemptLogEntry {
-  deliveryId: string;
-  eventId: string;
-  eventType: string;
-  subscriptionId: string;
-  destination?: string;
-  tier: number;
-  /** 1 for the first attempt. */
-  attempt: number;
-  outcome: 'delivered' | 'retry' | 'dead-letter';
-  /** False when no HTTP request was made (subscription missing or disabled). */
-  http: boolean;
-  status?: number;
-  errorClass?: string;
-  reason?: string;
-  durationMs: number;
-  attemptedAt: number;
-  eventTime: number;
-  firstAttemptAt: number;
-  retryTopic?: string;
-  notBefore?: number;
-  origin: Origin;
-  /** The destination's breaker and in-flight limit after this attempt (when guarded). */
-  breaker?: { destination: string; state: DestinationView['breaker']; limit: number };
-}
+export type { AttemptLogEntry, Origin };
 
 export interface AttemptDependencies {
   config: Pick<BaseConfig, 'tiers'>;
@@ -93,7 +65,7 @@ export async function attemptDelivery(
   const attempt = delivery.attempt + 1;
   const base = { ...entryBase(delivery, origin, attemptedAt, subscription), attempt };
 
-  const noAttempt = (errorClass: string, detail: string): AttemptOutcome => {
+  const noAttempt = (errorClass: DeadLetterError, detail: string): AttemptOutcome => {
     const entry: AttemptLogEntry = { ...base, attempt: delivery.attempt, outcome: 'dead-letter', http: false, errorClass, reason: errorClass, durationMs: 0 };
     return {
       entry,
@@ -249,11 +221,11 @@ export function holdOutcome(
     const retryTopic = deps.topics.retry(delivery.tier, rungs[decision.rungIndex]!);
     const entry: AttemptLogEntry = { ...held, outcome: 'retry', retryTopic, notBefore: decision.notBefore };
     const waiting: Delivery = { ...delivery, notBefore: decision.notBefore, heldSince: decision.heldSince };
-    return { entry, records: [attemptRecord(entry, deps.topics), { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(waiting) } }] };
+    return { entry, records: [attemptRecord(entry, deps.topics), deliveryRecord(retryTopic, waiting)] };
   }
   const entry: AttemptLogEntry = { ...held, errorClass: 'circuit-open', reason: 'circuit-open', outcome: 'dead-letter' };
   const attempts = `${delivery.attempt} HTTP attempt${delivery.attempt === 1 ? '' : 's'}`;
-  const detail = `the receiver stayed unavailable (${reason}) past this delivery's horizon (its ladder + ${Math.round((deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 60_000)} min): held back ${Math.round(decision.heldForMs / 1_000)} s after ${attempts}`;
+  const detail = `the receiver stayed unavailable (${reason}) past this delivery's horizon (its ladder + ${Math.round((deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 1_000)} s): held back ${Math.round(decision.heldForMs / 1_000)} s after ${attempts}`;
   return {
     entry,
     records: [
@@ -273,7 +245,7 @@ export function spillOutcome(delivery: Delivery, deps: Pick<AttemptDependencies,
   const decision = decideSpill({ delivery, rungs, nowMs: (deps.now ?? Date.now)(), random: deps.random ?? Math.random, jitterRatio: deps.jitterRatio });
   if (!decision) return undefined;
   const spilled: Delivery = { ...delivery, notBefore: decision.notBefore, heldSince: decision.heldSince, spilled: decision.spilled };
-  return [{ topic: deps.topics.retry(delivery.tier, rungs[decision.rungIndex]!), message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(spilled) } }];
+  return [deliveryRecord(deps.topics.retry(delivery.tier, rungs[decision.rungIndex]!), spilled)];
 }
 
 /**
@@ -290,7 +262,7 @@ export function internalFailure(delivery: Delivery, origin: Origin, error: unkno
 export function deadLetterWithoutAttempt(
   delivery: Delivery,
   origin: Origin,
-  errorClass: string,
+  errorClass: DeadLetterError,
   detail: string,
   deps: Pick<AttemptDependencies, 'topics' | 'now'>,
 ): AttemptOutcome {
@@ -301,7 +273,7 @@ export function deadLetterWithoutAttempt(
     entry,
     records: [
       attemptRecord(entry, deps.topics),
-      deadLetter(delivery, origin, deps.topics, { errorClass, detail: detail.slice(0, 1_000), lastAttemptAt: attemptedAt, firstAttemptAt }),
+      deadLetter(delivery, origin, deps.topics, { errorClass, detail, lastAttemptAt: attemptedAt, firstAttemptAt }),
     ],
   };
 }
@@ -320,7 +292,7 @@ function retryOutcome(
   const retry: Delivery = { ...delivery, attempt, firstAttemptAt, notBefore: decision.notBefore, rung: decision.rungIndex };
   return {
     entry: logged,
-    records: [attemptRecord(logged, topics), { topic: retryTopic, message: { key: delivery.subscriptionId, value: delivery.payload, headers: deliveryHeaders(retry) } }],
+    records: [attemptRecord(logged, topics), deliveryRecord(retryTopic, retry)],
   };
 }
 
@@ -332,25 +304,15 @@ function describe(result: AttemptResult & { responseBodySnippet?: string }, deta
 }
 
 export function attemptRecord(entry: AttemptLogEntry, topics: TopicNames): OutgoingRecord {
-  return { topic: topics.attempts, message: { key: entry.subscriptionId, value: JSON.stringify(entry) } };
+  return { topic: topics.attempts, message: attemptMessage(entry) };
 }
 
 function deadLetter(
   delivery: Delivery,
   origin: Origin,
   topics: TopicNames,
-  error: { errorClass: string; detail: string; lastAttemptAt: number; firstAttemptAt: number; status?: number },
+  error: { errorClass: DeadLetterError; detail: string; lastAttemptAt: number; firstAttemptAt: number; status?: number },
 ): OutgoingRecord {
-  const headers: Record<string, string> = {
-    ...deliveryHeaders({ ...delivery, firstAttemptAt: error.firstAttemptAt }),
-    [H.error]: error.errorClass,
-    [H.errorDetail]: error.detail,
-    [H.lastAttemptAt]: String(error.lastAttemptAt),
-    [H.originalTopic]: origin.topic,
-    [H.originalPartition]: String(origin.partition),
-    [H.originalOffset]: origin.offset,
-  };
-  if (error.status !== undefined) headers[H.status] = String(error.status);
-  delete headers[H.notBefore];
-  return { topic: topics.dlq, message: { key: delivery.subscriptionId, value: delivery.payload, headers } };
+  const { errorClass, firstAttemptAt, ...cause } = error;
+  return deadLetterRecord(topics.dlq, { ...delivery, firstAttemptAt }, { error: errorClass, origin, ...cause });
 }

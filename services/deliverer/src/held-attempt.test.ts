@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, H, headerString, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
+import { baseConfigSchema, H, headerString, MalformedRecord, parseDelivery, subscriptionSchema, topicNames, type Delivery } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from './attempt.ts';
 import { createDestinationGuard, type GuardSettings } from './dispatch/destination-guard.ts';
 import type { HttpSender } from './http/sender.ts';
@@ -37,11 +37,11 @@ const delivery = (attempt: number, rung?: number): Delivery => ({
 });
 const origin = { topic: 't.tier1', partition: 0, offset: '1' };
 
-/** Attempt dependencies whose sender answers 500 to `/hook` and 200 elsewhere, counting its requests, on a clock the test moves. */
+/** Attempt dependencies whose sender answers 502 to `/hook` and 200 elsewhere, counting its requests, on a clock the test moves. */
 function setup() {
   const requests: string[] = [];
   const clock = { now: 1_000 };
-  const sender = { send: async ({ url }: { url: string }) => (requests.push(url), { status: url.endsWith('/hook') ? 500 : 200, durationMs: 5 }) } as unknown as HttpSender;
+  const sender = { send: async ({ url }: { url: string }) => (requests.push(url), { status: url.endsWith('/hook') ? 502 : 200, durationMs: 5 }) } as unknown as HttpSender;
   const guard = createDestinationGuard({ settings, now: () => clock.now, random: () => 0 });
   const deps: AttemptDependencies = {
     config: baseConfigSchema.parse({ kafka: { brokers: ['127.0.0.1:9092'] } }),
@@ -60,7 +60,7 @@ function setup() {
 const parsed = (outcome: { records: Array<{ topic: string; message: { headers?: unknown; value: unknown } }> }, topic: string) => {
   const record = outcome.records.find((r) => r.topic === topic)!;
   const delivery = parseDelivery(record.message.headers as Record<string, string>, record.message.value as Buffer);
-  assert.ok(typeof delivery !== 'string');
+  assert.ok(!(delivery instanceof MalformedRecord), String(delivery));
   return delivery;
 };
 

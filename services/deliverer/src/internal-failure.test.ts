@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, H, headerString, parseDelivery, topicNames, type Delivery } from '@hookrail/shared';
+import { baseConfigSchema, H, headerString, MalformedRecord, parseDelivery, topicNames, type Delivery } from '@hookrail/shared';
 import { internalFailure, type AttemptDependencies } from './attempt.ts';
 
 const topics = topicNames('t');
@@ -38,7 +38,7 @@ describe('internalFailure (an attempt that threw)', () => {
     assert.equal(headerString(headers, H.originalOffset), '42');
     assert.equal(headerString(headers, H.notBefore), undefined, 'a dead letter is not waiting for a time');
     const parsed = parseDelivery(headers, dlq.message.value as Buffer);
-    assert.ok(typeof parsed !== 'string', `still a delivery record: ${String(parsed)}`);
+    assert.ok(!(parsed instanceof MalformedRecord), `still a delivery record: ${String(parsed)}`);
     assert.equal(parsed.deliveryId, 'msg_1');
   });
 

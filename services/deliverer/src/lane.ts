@@ -1,11 +1,16 @@
 import {
-  deliveryHeaders,
+  consumedOrigin,
+  deadLetterHeaders,
+  deadLetterOfRecord,
   fetchBounds,
-  headerString,
-  H,
   ladderFor,
+  MalformedRecord,
   maxRecordBytesFor,
+  parkedDeliveryRecord,
+  parkedPlace,
+  parkedStateMessage,
   parseDelivery,
+  parseDeliveryMarks,
   quarantineRecord,
   startKafkaJsTrackedConsumer,
   type ConsumedRecord,
@@ -14,6 +19,7 @@ import {
   type Subscription,
   type SubscriptionRegistry,
   type Delivery,
+  type ParkedState,
   type Tier,
   type TopicNames,
   type TransactionReport,
@@ -25,7 +31,6 @@ import type { DelivererConfig } from './config.ts';
 import { createDispatcher } from './dispatch/dispatcher.ts';
 import { createOrderedDeliveries, type Parking } from './ordering/ordered-delivery.ts';
 import { startParkedStateView, type ParkedStateView } from './ordering/parked-state.ts';
-import { holdValue, parkedStateKey, type ParkedStateKind } from './ordering/parking-rules.ts';
 
 export interface TierLane {
   /** A subscription's deliveries in this lane (waiting, queued or in flight). */
@@ -97,10 +102,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     if (!read) stateRead.set(signal, (read = untilRead(parkedState, signal, log)));
     return read;
   };
-  const stateRecord = (kind: ParkedStateKind, key: string, value: string): OutgoingRecord => {
-    const split = key.indexOf('\n');
-    return { topic: topics.parkedState(tier), message: { key: parkedStateKey(kind, key.slice(0, split), key.slice(split + 1)), value } };
-  };
+  const stateRecord = (state: ParkedState): OutgoingRecord => ({ topic: topics.parkedState(tier), message: parkedStateMessage(state) });
   const parking: Parking | undefined = parkedState && {
     parkAfter: settings.parkAfter,
     // Asked only about records the consumer below has handed over, so once it exists.
@@ -109,24 +111,18 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
     isParked: (key) => parkedState.counts.isParked(key),
     append(key: string, delivery: Delivery, replay: boolean) {
       const n = parkedState.counts.append(key);
-      const headers = { ...deliveryHeaders(delivery), [H.parkedSeq]: String(n), ...(replay ? { [H.replayOf]: topics.dlq } : {}) };
-      return [
-        { topic: parkedTopic, message: { key, value: delivery.payload, headers } },
-        stateRecord('appended', key, String(n)),
-      ];
+      return [parkedDeliveryRecord(parkedTopic, key, delivery, n, replay ? { replayOf: topics.dlq } : {}), stateRecord({ kind: 'appended', key, n })];
     },
     holdState: (key) => parkedState.holds.state(key),
     writeHold(key, hold) {
       parkedState.holds.write(key, hold);
-      return stateRecord('held', key, holdValue(hold));
+      return stateRecord({ kind: 'held', key, hold });
     },
   };
   /** A parked delivery's outcome also records it drained (its number), in the same transaction. */
   const withDrained = (record: ConsumedRecord, records: OutgoingRecord[]): OutgoingRecord[] => {
-    const n = Number(headerString(record.headers, H.parkedSeq));
-    const subscriptionId = headerString(record.headers, H.subscriptionId);
-    if (record.topic !== parkedTopic || !Number.isInteger(n) || subscriptionId === undefined) return records;
-    return [...records, stateRecord('drained', `${subscriptionId}\n${headerString(record.headers, H.orderKey) ?? ''}`, String(n))];
+    const place = record.topic === parkedTopic ? parkedPlace(record.headers) : undefined;
+    return place ? [...records, stateRecord({ kind: 'drained', ...place })] : records;
   };
 
   const guard = options.attempt.guard;
@@ -176,25 +172,9 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   const originOf = (record: ConsumedRecord) => ({ topic: record.topic, partition: record.partition, offset: String(record.offset) });
 
   /** A record in a hookrail topic that is not a delivery record: kept in the DLQ with the reason. */
-  const malformed = (record: ConsumedRecord, problem: string): OutgoingRecord[] => {
+  const malformed = (record: ConsumedRecord, { problem }: MalformedRecord): OutgoingRecord[] => {
     log.error({ origin: originOf(record), problem }, 'not a delivery record; dead-lettering it');
-    return [
-      {
-        topic: topics.dlq,
-        message: {
-          key: record.key,
-          value: record.value,
-          headers: {
-            ...record.headers,
-            [H.error]: 'malformed-delivery',
-            [H.errorDetail]: problem,
-            [H.originalTopic]: record.topic,
-            [H.originalPartition]: String(record.partition),
-            [H.originalOffset]: String(record.offset),
-          },
-        },
-      },
-    ];
+    return [deadLetterOfRecord(topics.dlq, record, { error: 'malformed-delivery', detail: problem, origin: originOf(record) })];
   };
 
   const tracked = await startKafkaJsTrackedConsumer(kafka, {
@@ -217,7 +197,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
       admit(record) {
         if (!retryTopics.has(record.topic)) return undefined;
         const delivery = parseDelivery(record.headers, record.value);
-        if (typeof delivery === 'string' || delivery.notBefore === undefined) return undefined;
+        if (delivery instanceof MalformedRecord || delivery.notBefore === undefined) return undefined;
         // Not due for a while: read it again shortly before it is. Due soon: held in memory.
         return delivery.notBefore - Date.now() > settings.holdMs ? { until: delivery.notBefore - settings.holdMs } : undefined;
       },
@@ -226,14 +206,14 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
       },
       failed(record, error) {
         const delivery = parseDelivery(record.headers, record.value);
-        if (typeof delivery === 'string') return malformed(record, delivery);
+        if (delivery instanceof MalformedRecord) return malformed(record, delivery);
         const outcome = internalFailure(delivery, originOf(record), error, options.attempt);
         options.onAttempt(outcome.entry);
         return withDrained(record, outcome.records);
       },
       committed: (topic, partition, offsets) => ordered.committed(topic, partition, offsets),
       quarantine: (record, info) =>
-        quarantineRecord(record, { ...info, topic: topics.dlq, headers: { [H.error]: 'unwritable', [H.errorDetail]: info.reason } }),
+        quarantineRecord(record, { ...info, topic: topics.dlq, headers: deadLetterHeaders({ error: 'unwritable', detail: info.reason, origin: consumedOrigin(info.consumed) }) }),
     },
   });
   log.info({ groupId, topics: subscribed.length }, 'lane started');
@@ -241,10 +221,10 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
   /** What one consumed delivery record becomes. */
   function delivered(record: ConsumedRecord, signal: AbortSignal): Promise<OutgoingRecord[]> {
         const delivery = parseDelivery(record.headers, record.value);
-        if (typeof delivery === 'string') return Promise.resolve(malformed(record, delivery));
+        if (delivery instanceof MalformedRecord) return Promise.resolve(malformed(record, delivery));
         const orderedBy = registry.get(delivery.subscriptionId)?.ordered;
         if (orderedBy) {
-          const replay = record.headers?.[H.replayOf] !== undefined;
+          const replay = parseDeliveryMarks(record.headers).replayOf !== undefined;
           const handle = () => ordered.handle({ delivery, ordered: orderedBy, origin: originOf(record), replay, signal });
           // A partition new to this lane: which keys are parked or held is known before its first ordered delivery.
           return parkedStateRead(signal).then(handle);

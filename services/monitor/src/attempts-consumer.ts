@@ -1,6 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { FetchBounds, Logger } from '@hookrail/shared';
-import { parseAttemptEntry, type AttemptEntry } from './attempt-entry.ts';
+import { MalformedRecord, parseAttempt, type AttemptEntry, type FetchBounds, type Logger } from '@hookrail/shared';
 
 export interface AttemptsConsumer {
   stop(): Promise<void>;
@@ -65,9 +64,9 @@ export async function startAttemptsConsumer(options: {
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const before = committed.get(batch.partition) ?? -1;
       for (const message of batch.messages) {
-        const entry = parseAttemptEntry(message.value);
-        if (entry) options.onEntry(entry, Number(message.offset) < before);
-        else options.onInvalid();
+        const entry = parseAttempt(message.value);
+        if (entry instanceof MalformedRecord) options.onInvalid();
+        else options.onEntry(entry, Number(message.offset) < before);
         resolveOffset(message.offset);
       }
       await heartbeat();

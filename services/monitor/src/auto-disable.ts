@@ -1,6 +1,5 @@
-import { disableRecord, type Logger, type Subscription, type SubscriptionRegistry, type Tier } from '@hookrail/shared';
+import { disableRecord, type AttemptEntry, type Logger, type Subscription, type SubscriptionRegistry, type Tier } from '@hookrail/shared';
 import type { Kafka, Producer } from 'kafkajs';
-import type { AttemptEntry } from './attempt-entry.ts';
 import type { MonitorConfig } from './config.ts';
 import type { AutoDisabledSignal } from './policy/alert-rules.ts';
 import { autoDisableDecision, isReceiverEvidence, nextStreak, type FailureStreak } from './policy/auto-disable.ts';

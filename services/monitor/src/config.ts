@@ -62,7 +62,7 @@ export const alertsSchema = z
     queueLength: z
       .strictObject({
         ...ruleBase({ forMs: 600_000, keepFiringForMs: 600_000 }),
-        /** Records waiting in a tier's topic and its retry topics together. */
+        /** Records waiting in a tier's topic, its retry topics and its parking topic together. */
         threshold: perTier(nonNegative('a number of records'), [10_000, 50_000, 100_000]),
       })
       .prefault({}),

@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AttemptLogEntry } from '../../deliverer/src/attempt.ts';
-import { parseAttemptEntry, type AttemptEntry } from './attempt-entry.ts';
+import type { AttemptEntry } from '@hookrail/shared';
 import { DeliveryStats } from './delivery-stats.ts';
 import { queueLengths, tierQueueLength, classifyTopic, classifyGroup } from './policy/topology.ts';
 
-// The monitor reads what the deliverer writes: a deliverer entry must parse to the same fields.
-const logEntry: AttemptLogEntry = {
-  deliveryId: 'msg_1', eventId: 'e1', eventType: 't', subscriptionId: 'crm-wh', destination: 'wh', tier: 2, attempt: 2,
-  outcome: 'retry', http: true, status: 503, reason: 'HTTP 503', durationMs: 12.5, attemptedAt: 1_000, eventTime: 500,
-  firstAttemptAt: 800, retryTopic: 'hr.tier2.retry.4s', notBefore: 5_000, origin: { topic: 'hr.tier2.retry.1s', partition: 0, offset: '7' },
-};
-const compatible: Omit<AttemptEntry, 'tier'> = logEntry;
-
-describe('attempt entries and delivery stats', () => {
-  it('parses the deliverer\'s AttemptLogEntry JSON', () => {
-    assert.ok(compatible);
-    const parsed = parseAttemptEntry(JSON.stringify(logEntry))!;
-    assert.deepEqual(parsed, {
-      deliveryId: 'msg_1', subscriptionId: 'crm-wh', tier: 2, attempt: 2, outcome: 'retry', http: true, status: 503,
-      durationMs: 12.5, attemptedAt: 1_000, eventTime: 500, firstAttemptAt: 800, notBefore: 5_000,
-    });
-    assert.equal(parseAttemptEntry('not json'), undefined);
-    assert.equal(parseAttemptEntry(JSON.stringify({ ...logEntry, tier: 7 })), undefined);
-    assert.equal(parseAttemptEntry(JSON.stringify({ ...logEntry, outcome: 'maybe' })), undefined);
-  });
-
+describe('delivery stats', () => {
   it('windows per tier and per subscription: success rate, dead letters, retries, latencies', () => {
     const stats = new DeliveryStats({ tierSpanMs: 60_000, tierSlotMs: 1_000, subscriptionSpanMs: 60_000, subscriptionSlotMs: 1_000 });
     const base = { deliveryId: 'x', tier: 1 as const, http: true, eventTime: 1, firstAttemptAt: 0 };

@@ -1,5 +1,5 @@
-import type { Tier } from '@hookrail/shared';
-import { errorType, type AttemptEntry } from './attempt-entry.ts';
+import type { AttemptEntry, Tier } from '@hookrail/shared';
+import { errorType } from './attempt-entry.ts';
 import { bucketIndex, quantiles, type Quantiles } from './policy/quantile.ts';
 import { SlidingCounters } from './policy/sliding-window.ts';
 

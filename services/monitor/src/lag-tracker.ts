@@ -1,4 +1,4 @@
-import type { Tier } from '@hookrail/shared';
+import { topicNameOf, type Tier } from '@hookrail/shared';
 import type { OffsetSnapshot, PartitionLag } from './offsets.ts';
 import { groupIsActive, partitionStatus, worstStatus, type GroupStatus, type OffsetObservation } from './policy/group-status.ts';
 import { addEndPoint, timeLagSeconds, type EndPoint } from './policy/time-lag.ts';
@@ -80,7 +80,7 @@ export class LagTracker {
 
     this.#groups = [...byGroup].map(([group, partitions]) => {
       const info = classifyGroup(group, prefix);
-      const deliveryTopic = info.role === 'deliverer' ? `${prefix}.tier${info.tier}` : undefined;
+      const deliveryTopic = info.role === 'deliverer' && info.tier !== undefined ? topicNameOf(prefix, { kind: 'tier', tier: info.tier }) : undefined;
       const relevant = deliveryTopic ? partitions.filter((p) => p.topic === deliveryTopic) : partitions;
       return {
         group,

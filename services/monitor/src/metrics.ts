@@ -1,7 +1,7 @@
-import type { Telemetry, Tier } from '@hookrail/shared';
+import type { AttemptEntry, Telemetry, Tier } from '@hookrail/shared';
 import type { ActiveAlert } from './alerts/engine.ts';
 import { endToEndSeconds, ATTEMPT_BUCKETS, E2E_BUCKETS, RETRY_BUCKETS } from './delivery-stats.ts';
-import { errorType, type AttemptEntry } from './attempt-entry.ts';
+import { errorType } from './attempt-entry.ts';
 import type { GroupReport } from './lag-tracker.ts';
 import { GROUP_LABEL, TIER_LABEL } from './policy/alert-rules.ts';
 import { GROUP_STATUS_CODE, type GroupStatus } from './policy/group-status.ts';

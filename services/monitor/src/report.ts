@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Kafka } from 'kafkajs';
-import { parseAttemptEntry, type AttemptEntry } from './attempt-entry.ts';
+import { MalformedRecord, parseAttempt, type AttemptEntry } from '@hookrail/shared';
 import { deleteThrowawayGroup } from './throwaway-group.ts';
 import { comparePeriods, formatComparison, summarizeAttempts, summarizeStatus, type ComparisonRow, type PeriodSummary } from './policy/compare.ts';
 import type { StatusReport } from './status.ts';
@@ -82,8 +82,8 @@ async function readRange(kafka: Kafka, topic: string, from: number, to: number, 
       if (stop === undefined) return;
       for (const message of batch.messages) {
         if (Number(message.offset) >= stop) break;
-        const entry = parseAttemptEntry(message.value);
-        if (entry) entries.push(entry);
+        const entry = parseAttempt(message.value);
+        if (!(entry instanceof MalformedRecord)) entries.push(entry);
       }
     },
   });

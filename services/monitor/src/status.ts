@@ -28,7 +28,7 @@ export interface TierStatus {
   attemptLatency: Quantiles;
   endToEnd: Quantiles;
   deadLettered: number;
-  /** Records waiting in the tier topic and its retry topics. */
+  /** Records waiting in the tier topic, its retry topics and its parking topic. */
   queueLength: number | null;
   /**
    * The tier's deliverer group over all of the tier's topics (tier and retry topics), the same

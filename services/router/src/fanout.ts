@@ -1,11 +1,12 @@
 import {
-  deliveryHeaders,
   deliveryId,
-  H,
+  deliveryRecord,
   headerString,
+  invalidEventRecord,
   type MatchIndex,
   orderKeyOf,
   type OutgoingRecord,
+  sourceName,
   type TopicNames,
 } from '@hookrail/shared';
 import type { DecodedEvent, InvalidEvent, SourceRecord } from './decode/types.ts';
@@ -22,8 +23,8 @@ export function fanOut(
   topics: TopicNames,
 ): OutgoingRecord[] {
   const traceparent = w3cTraceparent(headerString(record.headers, 'traceparent') ?? headerString(record.headers, 'ce_traceparent'));
-  return subscriptions.match({ type: event.type, topic: record.topic }).map((subscription) => {
-    const headers = deliveryHeaders({
+  return subscriptions.match({ type: event.type, topic: record.topic }).map((subscription) =>
+    deliveryRecord(topics.tier(subscription.tier), {
       deliveryId: deliveryId(event.id, subscription.id),
       eventId: event.id,
       eventType: event.type,
@@ -36,12 +37,8 @@ export function fanOut(
       payload: event.payload,
       ...(traceparent === undefined ? {} : { traceparent }),
       ...(subscription.ordered ? { orderKey: orderKeyOf(subscription.ordered, event.payload, record.headers) } : {}),
-    });
-    return {
-      topic: topics.tier(subscription.tier),
-      message: { key: subscription.id, value: event.payload, headers },
-    };
-  });
+    }),
+  );
 }
 
 /**
@@ -55,13 +52,5 @@ export function w3cTraceparent(value: string | undefined): string | undefined {
 
 /** The source record as it came, plus why it could not be routed: for the invalid topic. */
 export function invalidRecord(invalid: InvalidEvent, record: SourceRecord, topics: TopicNames): OutgoingRecord {
-  const headers: Record<string, string | Buffer> = {};
-  for (const [name, value] of Object.entries(record.headers)) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = first;
-  }
-  headers[H.invalidReason] = invalid.reason;
-  headers[H.invalidDetail] = invalid.detail.slice(0, 1_000);
-  headers[H.source] = `${record.topic}/${record.partition}/${record.offset}`;
-  return { topic: topics.invalid, message: { key: record.key, value: record.value, headers } };
+  return invalidEventRecord(topics.invalid, record, { reason: invalid.reason, detail: invalid.detail, source: sourceName(record) });
 }

@@ -2,10 +2,11 @@ import {
   createSubscriptionRegistry,
   fetchBounds,
   indexRegistry,
-  H,
+  invalidHeaders,
   maxRecordBytesFor,
   outgoingRecordBytes,
   quarantineRecord,
+  sourceName,
   startKafkaJsTrackedConsumer,
   transactionMetrics,
   type ConsumedRecord,
@@ -104,11 +105,7 @@ export async function startRouter(context: ServiceContext<RouterConfig>): Promis
         quarantineRecord(record, {
           ...info,
           topic: topics.invalid,
-          headers: {
-            [H.invalidReason]: 'unwritable',
-            [H.invalidDetail]: info.reason,
-            [H.source]: `${info.consumed.topic}/${info.consumed.partition}/${info.consumed.offset}`,
-          },
+          headers: invalidHeaders({ reason: 'unwritable', detail: info.reason, source: sourceName(info.consumed) }),
         }),
     },
   });

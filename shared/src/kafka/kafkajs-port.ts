@@ -15,11 +15,13 @@ import {
   type TransactionalProducerPort,
   type TransactionPort,
 } from './port.ts';
+import { retryTransient } from './retry-transient.ts';
 import { byTopic, connectTransactionalProducer, pipelineConsumer } from './transactions.ts';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const REJECTED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 const MEMBERSHIP = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+const UNSTABLE = 'UNSTABLE_OFFSET_COMMIT';
 
 /** The port's kind of a KafkaJS error, looking through KafkaJS's retry wrappers. */
 export function kafkaJsErrorKind(error: unknown): KafkaErrorKind {
@@ -28,6 +30,7 @@ export function kafkaJsErrorKind(error: unknown): KafkaErrorKind {
     if (type && FENCED.has(type)) return 'fenced';
     if (type && REJECTED.has(type)) return 'record-rejected';
     if (type && MEMBERSHIP.has(type)) return 'membership';
+    if (type === UNSTABLE) return 'unstable';
     current = originalError ?? cause;
   }
   return 'other';
@@ -141,7 +144,9 @@ export function kafkaJsConsumer(kafka: Kafka, groupId: string, options: { maxWai
 }
 
 export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId: string): Promise<TransactionalProducerPort> {
-  let producer: Producer = await wrap(() => connectTransactionalProducer(kafka, transactionalId));
+  // At start-up a node that just went down may still be listed as the transaction coordinator:
+  // KafkaJS gives up on its refused connection at once. A fresh producer asks afresh.
+  let producer: Producer = await wrap(() => retryTransient(`starting the transactional producer ${transactionalId}`, () => connectTransactionalProducer(kafka, transactionalId)));
   /** Set from a reset until a new producer has connected: begin() tries the reset again first. */
   let broken = false;
   const reset = async () => {
@@ -176,10 +181,16 @@ export async function kafkaJsTransactionalProducer(kafka: Kafka, transactionalId
   };
 }
 
+/** `admin.fetchOffsets` as patched (patches/kafkajs+2.2.4.patch): OffsetFetch v7 with require_stable. */
+type StableFetch = Parameters<Admin['fetchOffsets']>[0] & { requireStable: true; partitions?: number[] };
+
 export function kafkaJsOffsets(admin: Admin): OffsetsPort {
   return {
-    async committed(groupId, topic) {
-      const [entry] = await wrap(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+    async committed(groupId, topic, partitions) {
+      // The broker answers UNSTABLE_OFFSET_COMMIT (kind 'unstable') while a transaction that
+      // commits offsets of these partitions is pending; KafkaJS alone cannot ask (OffsetFetch ≤ v4).
+      const request: StableFetch = { groupId, topics: [topic], requireStable: true, ...(partitions ? { partitions } : {}) };
+      const [entry] = await wrap(() => admin.fetchOffsets(request));
       return (entry?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null }));
     },
   };

@@ -2,7 +2,7 @@
  * The Kafka port: the few operations hookrail's core (partition tracker, commit loop, tracked
  * consumer) needs from a Kafka client, and nothing else. KafkaJS is its adapter
  * (`kafkajs-port.ts`); the core's unit tests drive a fault-injecting fake
- * (`parallel/testing/fake-port.ts`). Another client (one with KIP-447 fencing, say) can be
+ * (`shared/test/fake-port.ts`). Another client (one with KIP-447 fencing, say) can be
  * added behind it without touching the core.
  */
 import type { IHeaders, Message } from 'kafkajs';
@@ -93,7 +93,14 @@ export interface CommittedOffset {
 }
 
 export interface OffsetsPort {
-  committed(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  /**
+   * The group's committed offsets for `topic`'s partitions, stable: they include every
+   * transaction that committed offsets for them (KIP-447's stable offset fetch). While such a
+   * transaction is still pending (its coordinator has not yet written its markers, say after a
+   * failover) this throws a `KafkaPortError` of kind 'unstable': ask again later. `partitions`
+   * limits the read (and the wait) to those.
+   */
+  committed(groupId: string, topic: string, partitions?: number[]): Promise<CommittedOffset[]>;
 }
 
 export interface OffsetToCommit extends TopicPartition {
@@ -112,9 +119,10 @@ export interface TransactionPort {
 export interface TransactionalProducerPort {
   begin(): Promise<TransactionPort>;
   /**
-   * Starts the producer afresh with the same transactional id. The coordinator then completes
-   * or aborts whatever transaction the old producer left open, so afterwards the committed
-   * offsets tell whether an ambiguous commit landed.
+   * Starts the producer afresh with the same transactional id. Resolves only once the
+   * coordinator has completed or aborted whatever transaction the old producer left open (its
+   * markers written), so afterwards the stable committed offsets tell whether an ambiguous
+   * commit landed.
    */
   reset(): Promise<void>;
   disconnect(): Promise<void>;
@@ -128,6 +136,8 @@ export type KafkaErrorKind =
   | 'record-rejected'
   /** Group membership is gone or moving (unknown member, illegal generation, rebalancing). */
   | 'membership'
+  /** Committed offsets asked for while a transactional offset commit for them is pending. */
+  | 'unstable'
   | 'other';
 
 /** An error from a port, with the kind the core acts on. */

@@ -20,7 +20,12 @@ export async function connectTransactionalProducer(kafka: Kafka, transactionalId
     // retry (200 ms) made every transaction wait that long; the Java producer backs off 20 ms.
     retry: { initialRetryTime: 20, maxRetryTime: 5_000, retries: 15 },
   });
-  await producer.connect();
+  try {
+    await producer.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => undefined);
+    throw error;
+  }
   return producer;
 }
 

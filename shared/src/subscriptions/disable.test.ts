@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { disabledId, disableKey, disableRecord, parseDisableState, withDisableState } from './disable.ts';
+import { disabledId, disableKey, disableRecord, parseDisableState } from '../records/disable.ts';
+import { MalformedRecord } from '../records/malformed.ts';
+import { withDisableState } from './disable.ts';
 import type { Subscription } from './subscription.ts';
 
 const sub = { id: 'crm', source: 's', destination: 'd', url: 'https://x.example.com', eventTypes: ['*'], tier: 3, secrets: ['x'], enabled: true, maxInFlight: 1 } as Subscription;
@@ -19,7 +21,7 @@ describe('disable records', () => {
     assert.deepEqual(parseDisableState(Buffer.from('{"disabled":true,"reason":"r","at":"t","by":"cli"}')), { disabled: true, reason: 'r', at: 't', by: 'cli' });
     assert.deepEqual(parseDisableState(Buffer.from('{"disabled":false,"at":"t","by":"cli"}')), { disabled: false, at: 't', by: 'cli' });
     for (const bad of ['nope', '{}', '{"disabled":true,"at":"t","by":"cli"}', '{"disabled":"yes","at":"t","by":"cli"}', 'null']) {
-      assert.equal(parseDisableState(Buffer.from(bad)), undefined, bad);
+      assert.ok(parseDisableState(Buffer.from(bad)) instanceof MalformedRecord, bad);
     }
   });
 

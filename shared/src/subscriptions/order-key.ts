@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { IHeaders } from 'kafkajs';
-import { headerString } from '../headers.ts';
+import type { RecordHeaders } from '../records/headers.ts';
+import { headerString } from '../records/headers.ts';
 import { compilePath, valueAtPath, type JsonPath } from '../json-path.ts';
 
 /**
@@ -46,7 +46,7 @@ export const MAX_ORDER_KEY_BYTES = 200;
  * as JSON), or "" when the event has none (those events share one queue, so they keep their
  * order among themselves). Pure.
  */
-export function orderKeyOf(ordered: Pick<OrderedDelivery, 'key'>, payload: Buffer | string, headers?: IHeaders): string {
+export function orderKeyOf(ordered: Pick<OrderedDelivery, 'key'>, payload: Buffer | string, headers?: RecordHeaders): string {
   if (ordered.key.startsWith('header:')) return bounded(headerString(headers, ordered.key.slice('header:'.length)) ?? '');
   let tree: unknown;
   try {

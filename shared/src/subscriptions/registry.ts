@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { retryTransient, type RetryTransientOptions } from '../kafka/retry-transient.ts';
 import type { Logger } from '../logging.ts';
-import { disabledId, disableKey, parseDisableState, withDisableState, type DisableState } from './disable.ts';
-import { flaggedId, flagKey, parseFlag, type SubscriptionFlag } from './flag.ts';
+import { disabledId, disableKey, parseDisableState, type DisableState } from '../records/disable.ts';
+import { flaggedId, flagKey, parseFlag, type SubscriptionFlag } from '../records/flag.ts';
+import { MalformedRecord } from '../records/malformed.ts';
+import { withDisableState } from './disable.ts';
 import { parseStoredSubscription, SubscriptionError, type Subscription } from './subscription.ts';
 
 /** Every service's live, in-memory view of the compacted subscriptions topic. */
@@ -68,17 +70,17 @@ export function createSubscriptionRegistry(options: {
 
   const applyFlag = (id: string, value: Buffer | null) => {
     const flag = value === null ? undefined : parseFlag(value);
-    if (value !== null && !flag) logger.error({ topic, key: flagKey(id) }, 'ignoring a flag record that is not {reason, at}');
-    if (flag) flags.set(id, flag);
-    else flags.delete(id);
+    if (flag instanceof MalformedRecord) logger.error({ topic, key: flagKey(id), problem: flag.problem }, 'ignoring a flag record that is not {reason, at}');
+    if (flag === undefined || flag instanceof MalformedRecord) flags.delete(id);
+    else flags.set(id, flag);
     changed(id);
   };
 
   const applyState = (id: string, value: Buffer | null) => {
     const state = value === null ? undefined : parseDisableState(value);
-    if (value !== null && !state) logger.error({ topic, key: disableKey(id) }, 'ignoring a disable record that is not {disabled, at, by}');
-    if (state) states.set(id, state);
-    else states.delete(id);
+    if (state instanceof MalformedRecord) logger.error({ topic, key: disableKey(id), problem: state.problem }, 'ignoring a disable record that is not {disabled, at, by}');
+    if (state === undefined || state instanceof MalformedRecord) states.delete(id);
+    else states.set(id, state);
     changed(id);
   };
 

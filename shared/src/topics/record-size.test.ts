@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deliveryHeaders } from '../delivery.ts';
-import { H } from '../headers.ts';
+import { deliveryHeaders } from '../records/delivery.ts';
+import { H } from '../records/headers.ts';
 import { DELIVERY_RECORD_OVERHEAD_BYTES, HEADER_VALUE_BOUNDS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, maxPayloadFor, RECORD_BATCH_HEADER_BYTES, recordBytes } from './record-size.ts';
 
 describe('record sizes', () => {

@@ -1,4 +1,4 @@
-import { H } from '../headers.ts';
+import { H } from '../records/headers.ts';
 import { MAX_ORDER_KEY_BYTES } from '../subscriptions/order-key.ts';
 
 /**

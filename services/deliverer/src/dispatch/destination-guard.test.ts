@@ -31,8 +31,8 @@ describe('destination guard', () => {
     const clock = fakeClock();
     const transitions: string[] = [];
     const guard = createDestinationGuard({ settings, now: clock.now, onTransition: (d, from, to) => transitions.push(`${d} ${from}→${to}`) });
-    send(guard, target('http://127.0.0.1:8080/a'), { status: 500 });
-    send(guard, target('http://127.0.0.1:8080/a'), { status: 500 });
+    send(guard, target('http://127.0.0.1:8080/a'), { status: 502 });
+    send(guard, target('http://127.0.0.1:8080/a'), { status: 502 });
     send(guard, target('http://127.0.0.1:8080/b'), { status: 200 });
     assert.deepEqual(transitions, ['http://127.0.0.1:8080/a closed→open']);
     assert.deepEqual(guard.admit(target('http://127.0.0.1:8080/a?x=1')), { go: false, reason: 'circuit-open', retryAfterMs: 1_000 }, 'the query is not part of the endpoint');
@@ -42,6 +42,14 @@ describe('destination guard', () => {
     clock.advance(1_000);
     send(guard, target('http://127.0.0.1:8080/a'), { status: 200 }, 1_000);
     assert.deepEqual(transitions.slice(1), ['http://127.0.0.1:8080/a open→half-open', 'http://127.0.0.1:8080/a half-open→closed']);
+  });
+
+  it('a plain 500 (a handler answering about one request, not the endpoint unavailable) opens no breaker', () => {
+    const guard = createDestinationGuard({ settings: { ...settings, breaker: { ...settings.breaker, consecutiveFailures: 3 } }, now: () => 0 });
+    for (let i = 0; i < 20; i++) send(guard, target('https://r.example/flaky'), { status: 500 });
+    assert.equal(guard.blockedFor(target('https://r.example/flaky')), undefined, 'the ladder retries it with real attempts');
+    for (let i = 0; i < 2; i++) send(guard, target('https://r.example/down'), { status: 503 });
+    assert.equal(guard.blockedFor(target('https://r.example/down'))?.reason, 'circuit-open');
   });
 
   it('endpoints that name one endpointGroup share a breaker', () => {
@@ -66,9 +74,9 @@ describe('destination guard', () => {
   it('opens on consecutive failures within tens of requests, whatever the successes before', () => {
     const guard = createDestinationGuard({ settings: { ...settings, breaker: { ...settings.breaker, minRequests: 1_000, consecutiveFailures: 10 } }, now: () => 0 });
     for (let i = 0; i < 500; i++) send(guard, target('https://r.example/hook'), { status: 200 });
-    for (let i = 0; i < 9; i++) send(guard, target('https://r.example/hook'), { status: 500 });
+    for (let i = 0; i < 9; i++) send(guard, target('https://r.example/hook'), { status: 502 });
     assert.equal(guard.admit(target('https://r.example/hook')).go, true, '9 in a row: still closed');
-    send(guard, target('https://r.example/hook'), { status: 500 });
+    send(guard, target('https://r.example/hook'), { status: 502 });
     assert.equal(guard.blockedFor(target('https://r.example/hook'))?.reason, 'circuit-open', 'the 10th in a row opens it');
   });
 
@@ -81,8 +89,8 @@ describe('destination guard', () => {
       send(guard, hook, { status: 200 }, clock.now());
       clock.advance(100);
     }
-    send(guard, hook, { status: 500 }, clock.now());
-    send(guard, hook, { status: 500 }, clock.now());
+    send(guard, hook, { status: 502 }, clock.now());
+    send(guard, hook, { status: 502 }, clock.now());
     assert.ok(guard.blockedFor(hook));
     clock.advance(1_000);
     send(guard, hook, { status: 200 }, clock.now()); // the probe closes it
@@ -139,8 +147,8 @@ describe('destination guard', () => {
     const clock = fakeClock();
     const guard = createDestinationGuard({ settings, now: clock.now });
     const hook = target('https://r.example/hook');
-    send(guard, hook, { status: 500 });
-    send(guard, hook, { status: 500 }); // open here until 1,000
+    send(guard, hook, { status: 502 });
+    send(guard, hook, { status: 502 }); // open here until 1,000
     guard.adopt(endpointOf(hook), { state: 'open', until: 1_500 });
     assert.deepEqual(guard.blockedFor(hook), { reason: 'circuit-open', ms: 1_000 }, 'it probes first');
     guard.adopt(endpointOf(hook), { state: 'open', until: 800 });

@@ -8,9 +8,9 @@ import { Recovery, type RecoverySettings } from '../policy/recovery.ts';
  * "Protecting receivers"). What each mechanism judges is what its evidence is about:
  *
  * - **Per endpoint** (the subscription's URL without its query, or the subscription's
- *   `endpointGroup`): a circuit breaker over HTTP answers (5xx, 408/425/429, timeouts), a
+ *   `endpointGroup`): a circuit breaker over unavailability (timeouts, 408, 429, 502-504), a
  *   Retry-After pause, the adaptive in-flight limit, and the recovery after an outage (slow
- *   start, a capped release rate). A 500 on one path of a host says nothing about another.
+ *   start, a capped release rate). A 503 on one path of a host says nothing about another.
  * - **Per host** (the URL's origin): a circuit breaker over transport failures only (connection
  *   refused or reset, DNS, TLS): those concern the machine, whichever path was asked. Any HTTP
  *   answer, whatever its status, counts as the host being reachable.
@@ -112,6 +112,14 @@ export function endpointOf(target: Pick<Target, 'url' | 'endpointGroup'>): strin
     return target.url;
   }
 }
+
+/**
+ * What the endpoint's breaker counts as failed: the receiver unavailable or overloaded (a
+ * timeout, 408/429, 502/503/504), not a handler's error about one request (a 500 on the first
+ * tries of a delivery that succeeds on its third): those go through the ladder with real attempts.
+ */
+const UNAVAILABLE: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+const isUnavailable = (result: AttemptResult) => result.errorClass === 'timeout' || (result.status !== undefined && UNAVAILABLE.has(result.status));
 
 const isOverload = (result: AttemptResult) => result.errorClass === 'timeout' || result.status === 429 || result.status === 503;
 
@@ -251,7 +259,7 @@ export function createDestinationGuard(options: {
             const transport = TRANSPORT.has(result.errorClass);
             record(hostKey, host, hp, transport ? true : result.status !== undefined ? false : undefined, end);
             // The endpoint: a permanent answer (400, 410, a blocked URL) is about the request, not its health.
-            record(key, endpoint, ep, classification.outcome === 'permanent' ? undefined : failed, end);
+            record(key, endpoint, ep, classification.outcome === 'permanent' || (failed && !isUnavailable(result)) ? undefined : failed, end);
           }
           learn(endpoint, result, failed, startedAt, end);
         },

@@ -1,9 +1,6 @@
-import type { Logger, Telemetry } from '@hookrail/shared';
-import type { BreakerState } from '../policy/circuit-breaker.ts';
+import { BREAKER_STATE_CODE, type BreakerState, type Logger, type Telemetry } from '@hookrail/shared';
 import type { DestinationGuard } from './destination-guard.ts';
 
-/** The breaker state as a number ordered by gravity (the metric's value). */
-export const BREAKER_STATE_CODE: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 const DESTINATION = 'hookrail.destination';
 

@@ -1,5 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { Logger } from '@hookrail/shared';
+import { encodeBreakerRecord, MalformedRecord, parseBreakerRecord, type BreakerRecord, type Logger } from '@hookrail/shared';
 import type { BreakerState } from '../policy/circuit-breaker.ts';
 import type { DestinationGuard, SharedBreakerState, Transition } from './destination-guard.ts';
 
@@ -10,36 +10,8 @@ import type { DestinationGuard, SharedBreakerState, Transition } from './destina
  * is down is probed by the instance whose cool-down ends first, not by every instance, and the
  * others close (and start their slow start) when it does. Best effort: a record that cannot be
  * written or read leaves each instance to its own judgement, which is what it had before.
+ * The record: shared/src/records/breaker-state.ts.
  */
-export interface BreakerRecord {
-  state: 'open' | 'closed';
-  /** Open: when its probes start. */
-  until?: number;
-  /** The instance that judged it. */
-  by: string;
-  at: number;
-}
-
-export function encodeBreakerRecord(record: BreakerRecord): string {
-  return JSON.stringify(record);
-}
-
-/** A record of the breakers topic, or undefined when it is not one (logged by the caller). */
-export function parseBreakerRecord(value: string | undefined): BreakerRecord | undefined {
-  if (value === undefined) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  if ((r.state !== 'open' && r.state !== 'closed') || typeof r.by !== 'string' || typeof r.at !== 'number') return undefined;
-  if (r.state === 'open' && typeof r.until !== 'number') return undefined;
-  return { state: r.state, by: r.by, at: r.at, ...(r.state === 'open' ? { until: r.until as number } : {}) };
-}
-
 /** What another instance's record means for this one's guard; undefined = nothing (its own record, or stale). */
 export function sharedStateOf(record: BreakerRecord, self: string, now: number): SharedBreakerState | undefined {
   if (record.by === self) return undefined;
@@ -72,9 +44,9 @@ export async function startSharedBreakers(options: {
     autoCommit: false,
     eachMessage: async ({ message }) => {
       const destination = message.key?.toString('utf8');
-      const record = parseBreakerRecord(message.value?.toString('utf8'));
-      if (!destination || !record) {
-        logger.warn({ topic, offset: message.offset }, 'ignoring a record of the breakers topic that is not a breaker state');
+      const record = parseBreakerRecord(message.value);
+      if (!destination || record instanceof MalformedRecord) {
+        logger.warn({ topic, offset: message.offset, ...(record instanceof MalformedRecord ? { problem: record.problem } : {}) }, 'ignoring a record of the breakers topic that is not a breaker state');
         return;
       }
       const shared = sharedStateOf(record, instanceId, Date.now());

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, createLogger, deliveryHeaders, H, headerString, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
+import { baseConfigSchema, createLogger, H, headerString, MalformedRecord, parkedDeliveryRecord, parkedStateMessage, parseParkedState, parseSubscription, topicNames, type Delivery, type OutgoingRecord } from '@hookrail/shared';
 import { attemptDelivery, type AttemptDependencies } from '../attempt.ts';
 import { createDispatcher } from '../dispatch/dispatcher.ts';
 import type { HttpSender } from '../http/sender.ts';
 import { createOrderedDeliveries, type Parking } from './ordered-delivery.ts';
-import { createHolds, createParkedCounts, holdValue, parseParkedStateRecord } from './parking-rules.ts';
+import { createHolds, createParkedCounts } from './parking-rules.ts';
 
 const topics = topicNames('t');
 const subscription = parseSubscription({
@@ -182,15 +182,20 @@ describe('parking a long-blocked ordered key', () => {
       reading: () => ({ ...read }),
       isParkingTopic: (topic) => topic === PARKED,
       isParked: (key) => counts.isParked(key),
-      append: (key, delivery) => [{ topic: PARKED, message: { key, value: delivery.payload, headers: { ...deliveryHeaders(delivery), [H.parkedSeq]: String(counts.append(key)) } } }],
+      append: (key, delivery) => [parkedDeliveryRecord(PARKED, key, delivery, counts.append(key))],
       holdState: (key) => holds.state(key),
-      writeHold: (key, hold) => (holds.write(key, hold), { topic: STATE, message: { key: `held:${key.replace('\n', ':')}`, value: holdValue(hold) } }),
+      writeHold: (key, hold) => (holds.write(key, hold), { topic: STATE, message: parkedStateMessage({ kind: 'held', key, hold }) }),
     };
     return { counts, holds, parking, read };
   };
   /** The holds and releases among outcome records, as the state topic's reader parses them. */
   const holdsIn = (records: OutgoingRecord[]) =>
-    records.filter((r) => r.topic === STATE).map((r) => parseParkedStateRecord(String(r.message.key), String(r.message.value)));
+    records
+      .filter((r) => r.topic === STATE)
+      .flatMap((r) => {
+        const state = parseParkedState(String(r.message.key), String(r.message.value));
+        return state instanceof MalformedRecord ? [] : [state];
+      });
   const parked = (records: OutgoingRecord[]) => records.filter((r) => r.topic === PARKED).map((r) => r.message.headers as Record<string, string>);
 
   it('moves a retrying head and its followers, in order and with the head\'s retry state, once parkAfter offsets passed it since it failed; later events of the key follow them', async () => {

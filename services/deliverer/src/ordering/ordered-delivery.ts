@@ -1,8 +1,8 @@
-import { orderKeyOf, parseDelivery, type Delivery, type Logger, type OrderedDelivery, type OutgoingRecord, type TopicNames } from '@hookrail/shared';
+import { MalformedRecord, orderKeyOf, parkedKey, parseDelivery, type Delivery, type Hold, type Logger, type OrderedDelivery, type OutgoingRecord, type TopicNames } from '@hookrail/shared';
 import { attemptRecord, deadLetterWithoutAttempt, type AttemptLogEntry, type AttemptOutcome, type Origin } from '../attempt.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { createKeyQueues } from './key-queues.ts';
-import { isStuck, shouldPark, type Hold } from './parking-rules.ts';
+import { isStuck, shouldPark } from './parking-rules.ts';
 
 /**
  * Ordered subscriptions in a lane: per (subscription, key) one delivery in flight, in the order
@@ -186,8 +186,8 @@ export function createOrderedDeliveries(options: {
         }
         // Retried in place: the retry record is not sent; its headers carry the next attempt's state.
         const retry = outcome.records.find((record) => record.topic === entry.retryTopic);
-        const next = retry ? parseDelivery(retry.message.headers, delivery.payload) : 'no retry record';
-        if (typeof next === 'string') throw new Error(`retrying ${delivery.deliveryId} in place: ${next}`);
+        const next = retry ? parseDelivery(retry.message.headers, delivery.payload) : new MalformedRecord('delivery', 'no retry record');
+        if (next instanceof MalformedRecord) throw new Error(`retrying ${delivery.deliveryId} in place: ${next.problem}`);
         const { retryTopic: _notSent, ...inPlace } = entry;
         options.onAttempt(inPlace);
         held.push(attemptRecord(inPlace, options.topics));
@@ -238,7 +238,7 @@ export function createOrderedDeliveries(options: {
     handle({ delivery, ordered, origin, replay, signal }) {
       return new Promise<OutgoingRecord[]>((resolve, reject) => {
         const orderKey = delivery.orderKey ?? orderKeyOf(ordered, delivery.payload);
-        const key = `${delivery.subscriptionId}\n${orderKey}`;
+        const key = parkedKey({ subscriptionId: delivery.subscriptionId, orderKey });
         /** Set when this delivery is the replay that unparks its key: it goes out first in its outcome (a hold after it wins). */
         let release: OutgoingRecord | undefined;
         const onAbort = () => {

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import type { Logger } from '@hookrail/shared';
-import { createHolds, createParkedCounts, parseParkedStateRecord, type Holds, type ParkedCounts } from './parking-rules.ts';
+import { MalformedRecord, parseParkedState, type Logger } from '@hookrail/shared';
+import { createHolds, createParkedCounts, type Holds, type ParkedCounts } from './parking-rules.ts';
 
 /**
  * A lane's view of its tier's parked-state topic: read from the beginning and tailed, by a
@@ -44,10 +44,10 @@ export async function startParkedStateView(options: { kafka: Kafka; topic: strin
     autoCommit: false,
     eachBatch: async ({ batch, resolveOffset }) => {
       for (const message of batch.messages) {
-        const state = message.key ? parseParkedStateRecord(message.key.toString('utf8'), message.value?.toString('utf8')) : undefined;
-        if (state?.kind === 'held') holds.observe(state.key, state.hold);
-        else if (state) counts.observe(state.kind, state.key, state.n);
-        else logger.warn({ topic, offset: message.offset }, 'ignoring a record of the parked-state topic that is neither a count nor a hold');
+        const state = parseParkedState(message.key?.toString('utf8'), message.value?.toString('utf8'));
+        if (state instanceof MalformedRecord) logger.warn({ topic, offset: message.offset, problem: state.problem }, 'ignoring a record of the parked-state topic that is neither a count nor a hold');
+        else if (state.kind === 'held') holds.observe(state.key, state.hold);
+        else counts.observe(state.kind, state.key, state.n);
         resolveOffset(message.offset);
       }
     },

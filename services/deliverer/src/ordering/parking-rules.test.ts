@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createHolds, createParkedCounts, holdValue, isStuck, parkedStateKey, parseHoldValue, parseParkedStateKey, parseParkedStateRecord, shouldPark, type Hold } from './parking-rules.ts';
+import type { Hold } from '@hookrail/shared';
+import { createHolds, createParkedCounts, isStuck, shouldPark } from './parking-rules.ts';
 
 describe('when a retrying head is parked', () => {
   it('parks once parkAfter offsets of its partition were read past it since its first failure, not before', () => {
@@ -42,19 +43,6 @@ describe('when a retrying head is stuck', () => {
   });
 });
 
-describe('parked state keys', () => {
-  it('round-trip, with colons and newlines in the order key', () => {
-    const key = parkedStateKey('appended', 'sub-1', 'a:b\nc');
-    assert.equal(key, 'appended:sub-1:a:b\nc');
-    assert.deepEqual(parseParkedStateKey(key), { kind: 'appended', subscriptionId: 'sub-1', orderKey: 'a:b\nc' });
-    assert.deepEqual(parseParkedStateKey('drained:s:'), { kind: 'drained', subscriptionId: 's', orderKey: '' });
-  });
-  it('reads other keys as not a state record', () => {
-    assert.equal(parseParkedStateKey('parked:s:k'), undefined);
-    assert.equal(parseParkedStateKey('appended:s'), undefined);
-  });
-});
-
 describe('whether a key is parked', () => {
   it('is parked while more were appended than drained', () => {
     const counts = createParkedCounts();
@@ -81,27 +69,6 @@ describe('whether a key is parked', () => {
     counts.observe('drained', 'k', 7);
     assert.equal(counts.isParked('k'), false);
     assert.equal(counts.append('k'), 8);
-  });
-});
-
-describe('parked-state records', () => {
-  it('reads counts and holds, and nothing else', () => {
-    assert.deepEqual(parseParkedStateRecord('appended:s:k', '3'), { kind: 'appended', key: 's\nk', n: 3 });
-    const held: Hold = { state: 'held', head: 'msg_1', at: 't:0:7' };
-    assert.deepEqual(parseParkedStateRecord('held:s:a:b', holdValue(held)), { kind: 'held', key: 's\na:b', hold: held });
-    const released: Hold = { state: 'released', at: 't:0:9' };
-    assert.deepEqual(parseParkedStateRecord('held:s:k', holdValue(released)), { kind: 'held', key: 's\nk', hold: released });
-    assert.equal(parseParkedStateRecord('held:s:k', '3'), undefined, 'a count under a hold key');
-    assert.equal(parseParkedStateRecord('appended:s:k', holdValue(held)), undefined, 'a hold under a count key');
-    assert.equal(parseParkedStateRecord('drained:s:k', undefined), undefined, 'a tombstone');
-    assert.equal(parseParkedStateRecord('drained:s:k', ''), undefined);
-    assert.equal(parseParkedStateRecord('parked:s:k', '1'), undefined);
-  });
-  it('reads only well-formed hold values', () => {
-    assert.equal(parseHoldValue('held'), undefined);
-    assert.equal(parseHoldValue('{"held":"msg_1"}'), undefined, 'no at');
-    assert.equal(parseHoldValue('{"released":"yes","at":"t:0:1"}'), undefined);
-    assert.equal(parseHoldValue('null'), undefined);
   });
 });
 

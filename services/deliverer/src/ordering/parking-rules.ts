@@ -1,3 +1,5 @@
+import { holdValue, type Hold, type ParkedCount } from '@hookrail/shared';
+
 /**
  * The pure rules of parking long-blocked ordered keys (docs/architecture.md, "Parking topic").
  *
@@ -17,6 +19,7 @@
  * head that parked it (written with its dead letter) and then its release (written with the
  * outcome of the replay that unparked it); the last record read wins, except that what this
  * lane wrote itself wins until it is read back (a replay's release over a stale `held`).
+ * The records themselves: shared/src/records/parked-state.ts.
  */
 export function shouldPark(input: {
   headOffset: number;
@@ -46,65 +49,6 @@ export function shouldPark(input: {
  */
 export function isStuck(input: { newestAtPreviousFailure: number | undefined; newestOffset: number; readingStopped: boolean }): boolean {
   return input.readingStopped && input.newestAtPreviousFailure === input.newestOffset;
-}
-
-export type ParkedCount = 'appended' | 'drained';
-
-export type ParkedStateKind = ParkedCount | 'held';
-
-/** The compacted state record's key: `appended:<subscription>:<order key>`. */
-export function parkedStateKey(kind: ParkedStateKind, subscriptionId: string, orderKey: string): string {
-  return `${kind}:${subscriptionId}:${orderKey}`;
-}
-
-/** The (kind, subscription, key) of a state record key, or undefined if it is not one. */
-export function parseParkedStateKey(text: string): { kind: ParkedStateKind; subscriptionId: string; orderKey: string } | undefined {
-  const match = /^(appended|drained|held):([^:]+):(.*)$/s.exec(text);
-  if (!match) return undefined;
-  return { kind: match[1] as ParkedStateKind, subscriptionId: match[2]!, orderKey: match[3]! };
-}
-
-/**
- * A key held by `onDeadLetter: park`, or released: `at` is the consumed record whose outcome
- * wrote it (`topic:partition:offset`, unique per write), `head` the dead head's delivery id.
- */
-export type Hold = { state: 'held'; head: string; at: string } | { state: 'released'; at: string };
-
-/** The value of a `held:` state record. */
-export function holdValue(hold: Hold): string {
-  return JSON.stringify(hold.state === 'held' ? { held: hold.head, at: hold.at } : { released: true, at: hold.at });
-}
-
-/** A `held:` state record's value, or undefined if it is not one. */
-export function parseHoldValue(text: string): Hold | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { held, released, at } = value as Record<string, unknown>;
-  if (typeof at !== 'string') return undefined;
-  if (typeof held === 'string') return { state: 'held', head: held, at };
-  if (released === true) return { state: 'released', at };
-  return undefined;
-}
-
-/** A parked-state record (key and value as read), or undefined if it is neither a count nor a hold. */
-export function parseParkedStateRecord(
-  key: string,
-  value: string | undefined,
-): { kind: ParkedCount; key: string; n: number } | { kind: 'held'; key: string; hold: Hold } | undefined {
-  const parsed = parseParkedStateKey(key);
-  if (!parsed || value === undefined) return undefined;
-  const id = `${parsed.subscriptionId}\n${parsed.orderKey}`;
-  if (parsed.kind === 'held') {
-    const hold = parseHoldValue(value);
-    return hold && { kind: 'held', key: id, hold };
-  }
-  const n = Number(value);
-  return value !== '' && Number.isInteger(n) ? { kind: parsed.kind, key: id, n } : undefined;
 }
 
 export interface Holds {

@@ -17,7 +17,10 @@
  *
  * Time is passed in on every call and randomness to the constructor: no clock inside.
  */
-export type BreakerState = 'closed' | 'open' | 'half-open';
+import type { BreakerState } from '@hookrail/shared';
+
+/** The states, and their gauge codes, are the attempt log's (shared/src/records/attempt.ts). */
+export type { BreakerState };
 
 export interface BreakerSettings {
   windowMs: number;

@@ -1,4 +1,4 @@
-import { TIERS, type Tier } from '@hookrail/shared';
+import { TIERS, topicNames, type Tier } from '@hookrail/shared';
 import type { AlertsConfig } from '../config.ts';
 import { breakerOpenRules, type DestinationSignal } from './breaker-rule.ts';
 import { burnRate, errorRatio, multiWindowBurn } from './burn-rate.ts';
@@ -66,7 +66,7 @@ export interface Signals {
   now: number;
   tier(tier: Tier, windowMs: number): TrafficCounts;
   subscriptions(tier: Tier, windowMs: number): Array<TrafficCounts & { id: string }>;
-  /** Records waiting in the tier topic and its retry topics; null before the first reading. */
+  /** Records waiting in the tier topic, its retry topics and its parking topic; null before the first reading. */
   queueLength(tier: Tier): number | null;
   groups: readonly GroupSignal[];
   /** Destinations whose circuit breaker is not closed, per tier (from the attempt log). */
@@ -230,7 +230,7 @@ export function evaluateRules(config: RuleConfig, signals: Signals): RuleEvaluat
         threshold: queue.threshold[tier],
         resolveThreshold: queue.threshold[tier] * alerts.resolveRatio,
         summary: `${length ?? 'n/a'} tier ${tier} deliveries are waiting (limit ${queue.threshold[tier]})`,
-        description: `Records not yet consumed in ${prefix}.tier${tier} and its retry topics.`,
+        description: `Records not yet consumed in ${topicNames(prefix).tier(tier)}, its retry topics and its parking topic.`,
         share: () => 1,
         subscriptions: () => [],
       });

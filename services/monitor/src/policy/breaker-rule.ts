@@ -1,5 +1,4 @@
-import type { Tier } from '@hookrail/shared';
-import type { BreakerState } from '../attempt-entry.ts';
+import { BREAKER_STATE_CODE, type BreakerState, type Tier } from '@hookrail/shared';
 import type { RuleEvaluation, TrafficCounts } from './alert-rules.ts';
 
 /** A destination whose breaker is not closed, as the breaker rule reads it. */
@@ -10,8 +9,6 @@ export interface DestinationSignal {
   subscriptions: string[];
 }
 
-/** The breaker state as the rule's value: 0 closed, 1 half-open, 2 open (the deliverer's metric). */
-export const BREAKER_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
 export const DESTINATION_LABEL = 'hookrail_destination';
 
@@ -37,7 +34,7 @@ export function breakerOpenRules(input: {
         ...input.base,
         fingerprintLabels: input.labels(tier, { [DESTINATION_LABEL]: d.destination }),
         impactTier: tier,
-        value: BREAKER_VALUE[d.breaker],
+        value: BREAKER_STATE_CODE[d.breaker], // the deliverer's gauge value
         threshold: 0,
         resolveThreshold: 0,
         summary: `Circuit breaker ${d.breaker} for ${d.destination}: tier ${tier} deliveries to it are held back`,

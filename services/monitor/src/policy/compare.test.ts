@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AttemptEntry } from '../attempt-entry.ts';
+import type { AttemptEntry } from '@hookrail/shared';
 import { parsePeriod } from '../report.ts';
 import { comparePeriods, formatComparison, queueStats, summarizeAttempts, verdictOf, waitingSeries } from './compare.ts';
 

@@ -1,5 +1,4 @@
-import { TIERS, type Tier } from '@hookrail/shared';
-import type { AttemptEntry } from '../attempt-entry.ts';
+import { TIERS, type AttemptEntry, type Tier } from '@hookrail/shared';
 import { ATTEMPT_BUCKETS, E2E_BUCKETS, endToEndSeconds } from '../delivery-stats.ts';
 import type { StatusReport } from '../status.ts';
 import { bucketIndex, quantiles, type Quantiles } from './quantile.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AttemptEntry } from '../attempt-entry.ts';
+import type { AttemptEntry } from '@hookrail/shared';
 import { DestinationBreakers } from './destination-breakers.ts';
 
 const entry = (at: number, state: 'closed' | 'open' | 'half-open', subscriptionId = 'a', tier: 1 | 2 | 3 = 1): AttemptEntry => ({

@@ -1,5 +1,4 @@
-import type { Tier } from '@hookrail/shared';
-import type { AttemptEntry, BreakerState } from '../attempt-entry.ts';
+import type { AttemptEntry, BreakerState, Tier } from '@hookrail/shared';
 import type { DestinationSignal } from './breaker-rule.ts';
 
 /** One destination (URL origin) as the attempt log last reported it. */

@@ -1,26 +1,24 @@
-import type { Tier } from '@hookrail/shared';
+import { classifyTopicName, type Tier, type TopicKind } from '@hookrail/shared';
 
-/** What a hookrail topic is for, read from its name. */
+/** What a hookrail topic is for, read from its name by the one classifier (shared/src/topics/names.ts). */
 export interface TopicInfo {
-  kind: 'tier' | 'retry' | 'backfill' | 'dlq' | 'invalid' | 'attempts' | 'alerts' | 'other';
+  kind: TopicKind['kind'] | 'other';
   tier?: Tier;
   /** A retry topic's fixed delay. */
   delayMs?: number;
 }
 
 export function classifyTopic(topic: string, prefix: string): TopicInfo {
-  if (!topic.startsWith(`${prefix}.`)) return { kind: 'other' };
-  const rest = topic.slice(prefix.length + 1);
-  const tier = /^tier([123])(?:\.retry\.(\d+)s)?$/.exec(rest);
-  if (tier) {
-    const t = Number(tier[1]) as Tier;
-    return tier[2] === undefined ? { kind: 'tier', tier: t } : { kind: 'retry', tier: t, delayMs: Number(tier[2]) * 1_000 };
-  }
-  const backfill = /^tier([123])\.backfill$/.exec(rest);
-  if (backfill) return { kind: 'backfill', tier: Number(backfill[1]) as Tier };
-  if (rest === 'dlq' || rest === 'invalid' || rest === 'attempts' || rest === 'alerts') return { kind: rest };
-  return { kind: 'other' };
+  const info = classifyTopicName(prefix, topic);
+  if (!info) return { kind: 'other' };
+  return info.kind === 'retry' ? { kind: 'retry', tier: info.tier, delayMs: info.rung.delayMs } : info;
 }
+
+/** Topics of deliveries waiting for a tier's live deliverer: the tier topic, its retry rungs, its parking and overflow topics. */
+const TIER_QUEUES: ReadonlySet<TopicInfo['kind']> = new Set(['tier', 'retry', 'parked', 'overflow']);
+
+/** Compacted state, not a queue: left out of queue lengths. */
+const STATE: ReadonlySet<TopicInfo['kind']> = new Set(['subscriptions', 'backfills', 'parked-state', 'breakers', 'dlq-replayed']);
 
 /** What a consumer group is, read from its id. */
 export interface GroupInfo {
@@ -45,19 +43,19 @@ export function resetPolicyOf(_group: GroupInfo): 'earliest' | 'latest' {
   return 'earliest';
 }
 
-/** The group whose progress empties a topic: tier and retry topics → that tier's deliverer; backfill topics → its backfill lane. */
+/** The group whose progress empties a topic: a tier's queues → that tier's deliverer; backfill topics → its backfill lane. */
 export function ownerOf(info: TopicInfo, prefix: string): string | undefined {
-  if ((info.kind === 'tier' || info.kind === 'retry') && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}`;
+  if (TIER_QUEUES.has(info.kind) && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}`;
   if (info.kind === 'backfill' && info.tier !== undefined) return `${prefix}-deliverer-tier${info.tier}-backfill`;
   if (info.kind === 'attempts') return `${prefix}-monitor`;
   return undefined;
 }
 
 /**
- * Queue length per hookrail topic. A topic with a consumer (tier, retry: the tier's deliverer;
- * attempts: the monitor) holds what that group has not consumed yet: end − committed, or
- * end − start on a partition it never committed. A topic nobody drains (dlq, invalid, alerts)
- * holds what is retained: end − start.
+ * Queue length per hookrail topic. A topic with a consumer (tier, retry, parked, overflow: the
+ * tier's deliverer; attempts: the monitor) holds what that group has not consumed yet: end −
+ * committed, or end − start on a partition it never committed. A topic nobody drains (dlq,
+ * invalid, alerts) holds what is retained: end − start. State topics are not queues.
  */
 export function queueLengths(
   topics: ReadonlyMap<string, { start: ReadonlyMap<number, number>; end: ReadonlyMap<number, number> }>,
@@ -68,7 +66,7 @@ export function queueLengths(
   const out = new Map<string, number>();
   for (const [topic, offsets] of topics) {
     const info = classifyTopic(topic, prefix);
-    if (info.kind === 'other') continue;
+    if (info.kind === 'other' || STATE.has(info.kind)) continue;
     const owner = ownerOf(info, prefix);
     let total = 0;
     for (const [partition, end] of offsets.end) {
@@ -81,12 +79,12 @@ export function queueLengths(
   return out;
 }
 
-/** Records waiting for a tier: its topic and its retry topics. */
+/** Records waiting for a tier: its topic, its retry topics, its parked deliveries (and overflow). */
 export function tierQueueLength(lengths: ReadonlyMap<string, number>, prefix: string, tier: Tier): number {
   let total = 0;
   for (const [topic, length] of lengths) {
     const info = classifyTopic(topic, prefix);
-    if ((info.kind === 'tier' || info.kind === 'retry') && info.tier === tier) total += length;
+    if (TIER_QUEUES.has(info.kind) && info.tier === tier) total += length;
   }
   return total;
 }

@@ -6,7 +6,7 @@
 //   4. anything else                         → plain JSON
 // decode() never rejects because of what the record holds; only programming errors throw.
 
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '@hookrail/shared';
+import { DEFAULT_MAX_PAYLOAD_BYTES, sourceName } from '@hookrail/shared';
 import { isBinaryMode, decodeBinary, decodeStructured, isJsonMediaType, isStructuredMode, type DataDecoder } from './cloudevents.ts';
 import { confluentSchemaId, createConfluentDecoder, MAGIC_BYTE, type ConfluentDecoder } from './confluent.ts';
 import { readHeader } from './headers.ts';
@@ -104,7 +104,7 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
     if (value.length === 0) return invalid('empty', 'record value is empty (0 bytes)');
     if (value.length > maxPayloadBytes) return oversize(value.length, 'record value');
 
-    const source = `${record.topic}/${record.partition}/${record.offset}`;
+    const source = sourceName(record);
     const fallbackTime = recordTime(record.timestamp);
 
     const contentType = readHeader(record.headers, 'content-type');

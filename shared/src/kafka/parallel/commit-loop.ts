@@ -10,6 +10,7 @@ import {
 import { MIN_GATHER_MS, pauseAfterTransaction } from './commit-pacing.ts';
 import type { PartitionTracker } from './partition-tracker.ts';
 import { outgoingRecordBytes } from './record-size.ts';
+import { readStableOffsets } from './stable-offsets.ts';
 import { withTimeout } from './timeout.ts';
 
 /** A topic-partition being consumed in one assignment epoch, with the tracker of its offsets. */
@@ -30,13 +31,6 @@ export interface CommitLoop {
   complete(partition: TrackedPartition, offset: number, records: OutgoingRecord[]): void;
   /** Lets go of a partition's outcomes (its assignment ended): they are never committed here. */
   forget(tracker: PartitionTracker): void;
-  /**
-   * Resolves once the coordinator has finished this producer's earlier transactions: a new
-   * transaction's AddOffsetsToTxn waits (CONCURRENT_TRANSACTIONS) while one is still writing
-   * its markers. Only then do the group's committed offsets include every commit made here;
-   * read before that, a commit whose coordinator failed over would look undone, and be redone.
-   */
-  barrier(): Promise<void>;
   /** Runs transactions until everything completed so far is committed (or it cannot be). */
   flush(): Promise<void>;
   /** Milliseconds since the loop last went round without an error. */
@@ -87,8 +81,10 @@ class MembershipInDoubt extends Error {
  * - A failure at begin, send or sendOffsets aborts the transaction and puts its offsets back
  *   to ready: nothing is committed past an outcome that was not produced.
  * - A failure at commit, or an abort that fails, leaves the outcome unknown: the producer is
- *   started afresh (the coordinator then finishes or aborts the open transaction) and the
- *   group's committed offsets say which it was. Until then nothing else is committed.
+ *   started afresh (which returns only once the coordinator, after a failover the new one, has
+ *   finished or aborted the open transaction), then the group's stable committed offsets say
+ *   which it was. Until then nothing else is committed, and the outcome is never guessed: a
+ *   settle that cannot finish within `settleWaitMs` is tried again, not decided.
  * - A record the broker rejects (too large, invalid) is isolated: the offsets of the failed
  *   transaction are committed one per transaction, and the one that fails alone has its
  *   records replaced by quarantine records. Records estimated over `maxRecordBytes` are
@@ -117,6 +113,8 @@ export function createCommitLoop(options: {
   onFatal: (error: unknown) => void;
   /** Every call to Kafka is bounded by this: a call that hangs counts as failed (default 30 s). */
   stepTimeoutMs?: number;
+  /** How long one settle of an unknown outcome waits for stable offsets before it is retried (default 60 s). */
+  settleWaitMs?: number;
   /** Waits `ms`; resolves early on `wake()`. Injected by tests. */
   sleep?: (ms: number, wakeUp: (wake: () => void) => void) => Promise<void>;
 }): CommitLoop {
@@ -135,6 +133,7 @@ export function createCommitLoop(options: {
   /** When the loop last went round without an error (a transaction, or nothing to do). */
   let lastSettled = Date.now();
   const stepTimeoutMs = options.stepTimeoutMs ?? 30_000;
+  const settleWaitMs = options.settleWaitMs ?? 60_000;
   /** A Kafka call that neither answers nor fails in time is a failure, never a hang. */
   const bounded = <T>(call: Promise<T>, step: string): Promise<T> => withTimeout(call, stepTimeoutMs, step);
 
@@ -215,20 +214,36 @@ export function createCommitLoop(options: {
     for (const tracker of failed.involved) tracker.aborted();
   };
 
-  /** The producer is started afresh; the committed offsets then say whether `pending` landed. */
+  /**
+   * Makes the outcome of `pending` definite, then reads it. The reset's InitProducerId returns
+   * only once the coordinator (after a failover, the new one) has completed or aborted the
+   * transaction the old producer left open; the stable read then waits while its offset commit
+   * is still pending at the group coordinator. So the offsets read include the transaction if
+   * it committed: "did not land" is never decided on a stale read. Throws (and is retried by
+   * the loop, nothing committed meanwhile) if either step cannot finish in time.
+   */
   const settleUnknown = async (pending: Plan): Promise<void> => {
+    const started = Date.now();
     await bounded(producer.reset(), 'reset');
     const probe = pending.offsets[0];
     let landed = false;
-    // A commit the coordinator finished during the reset shows in the group's offsets once its
-    // markers are applied: look a few times before calling it aborted (which redoes its records).
-    for (let look = 0; probe && !landed && look < 5; look++) {
-      if (look > 0) await new Promise((resolve) => setTimeout(resolve, 100 * look));
-      const committed = await bounded(options.offsets.committed(groupId, probe.topic), 'reading committed offsets');
-      const entry = committed.find((c) => c.partition === probe.partition);
+    let unstableReads = 0;
+    if (probe) {
+      const read = await readStableOffsets({
+        offsets: options.offsets,
+        groupId,
+        topic: probe.topic,
+        partitions: [probe.partition],
+        callTimeoutMs: stepTimeoutMs,
+        waitMs: settleWaitMs,
+        keepWaiting: async () => !stopped,
+      });
+      if (!read) throw new Error('stopped before the outcome of a transaction was settled');
+      const entry = read.offsets.find((c) => c.partition === probe.partition);
       landed = entry !== undefined && entry.offset === probe.offset && (entry.metadata ?? '') === probe.metadata;
+      unstableReads = read.unstableReads;
     }
-    logger.warn({ landed, partitions: pending.involved.length }, 'settled a transaction whose commit outcome was unknown');
+    logger.warn({ landed, partitions: pending.involved.length, waitedMs: Date.now() - started, unstableReads }, 'settled a transaction whose commit outcome was unknown');
     if (landed) settleCommitted(pending);
     else settleAborted(pending);
     unsettled = undefined;
@@ -377,20 +392,6 @@ export function createCommitLoop(options: {
         idle = false;
         wake?.();
       }
-    },
-    barrier() {
-      const run = async () => {
-        const transaction = await bounded(producer.begin(), 'begin');
-        try {
-          await bounded(transaction.sendOffsets(groupId, []), 'sendOffsets');
-        } finally {
-          // Nothing to keep: abort. A producer whose abort fails is started afresh.
-          await bounded(transaction.abort(), 'abort').catch(() => bounded(producer.reset(), 'reset'));
-        }
-      };
-      const result = turn.then(run, run);
-      turn = result.catch(() => undefined);
-      return result;
     },
     stalledFor: () => Date.now() - lastSettled,
     forget(tracker) {

@@ -315,9 +315,49 @@ describe('tracked consumer on the Kafka port', () => {
     h.consumer.doubt('consumer crashed');
     h.consumer.assign({ memberId: 'm1-after-restart', partitions: [{ topic: TOPIC, partition: 0 }] });
     h.handled.length = 0;
+    // The new coordinator finishes the transaction on its own, later than any fixed pause.
+    setTimeout(() => h.broker.completePending(), 300);
     await h.consumer.deliver(TOPIC, 0, [0, 1, 2, 3]);
+    assert.ok(h.broker.unstableReads > 0, 'the offsets were read while unstable, and asked again');
     assert.deepEqual(h.handled, ['0:3'], 'offsets 0–2 were committed, not redone');
     h.broker.lateMarkers = false;
+    h.finish();
+    await until(() => h.committed(0) === 4, 'offset 4');
+    assertExactlyOnce(h, [0], 4);
+  });
+
+  it("a new owner starts only from stable offsets: a previous owner's committed transaction whose markers come late is not redone", async () => {
+    const h = await harness();
+    running.push(h.tracked);
+    // The previous owner (another transactional id) committed offsets 0–2 with their outcomes;
+    // its coordinator failed over before writing the markers.
+    h.broker.lateMarkers = true;
+    const previous = await h.broker.producer().begin();
+    await previous.send([0, 1, 2].map((offset) => ({ topic: 'out', message: { key: `0:${offset}`, value: 'by the previous owner' } })));
+    await previous.sendOffsets(GROUP, [{ topic: TOPIC, partition: 0, offset: 3, metadata: '' }]);
+    await previous.commit();
+    h.broker.lateMarkers = false;
+    h.consumer.assign({ memberId: 'm2', partitions: [{ topic: TOPIC, partition: 0 }] });
+    setTimeout(() => h.broker.completePending(), 300);
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2, 3, 4]);
+    assert.ok(h.broker.unstableReads > 0, 'it asked while the commit was pending');
+    assert.deepEqual(h.handled, ['0:3', '0:4'], "the previous owner's offsets are not redone");
+    h.finish();
+    await until(() => h.committed(0) === 5, 'offset 5');
+    assertExactlyOnce(h, [0], 5);
+  });
+
+  it('an ambiguous commit whose markers come late is settled as landed, not redone', async () => {
+    const h = await track();
+    h.broker.lateMarkers = true;
+    h.broker.failNext({ step: 'commit', landed: true });
+    await h.consumer.deliver(TOPIC, 0, [0, 1, 2]);
+    h.finish();
+    // The reset (InitProducerId) completes the pending transaction; the stable read sees it.
+    await until(() => h.committed(0) === 3, 'offset 3, settled as landed');
+    assert.equal(h.broker.transactions.committed, 1, 'not committed a second time');
+    h.broker.lateMarkers = false;
+    await h.consumer.deliver(TOPIC, 0, [3]);
     h.finish();
     await until(() => h.committed(0) === 4, 'offset 4');
     assertExactlyOnce(h, [0], 4);

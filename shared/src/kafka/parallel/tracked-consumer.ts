@@ -1,6 +1,5 @@
 import type { Logger } from '../../logging.ts';
 import {
-  errorKind,
   type BatchControl,
   type ConsumedRecord,
   type ConsumerPort,
@@ -11,8 +10,8 @@ import {
   type TransactionalProducerPort,
 } from '../port.ts';
 import { createCommitLoop, type Quarantine, type TrackedPartition, type TransactionReport } from './commit-loop.ts';
-import { withTimeout } from './timeout.ts';
 import { createPartitionTracker, decodeCommitMetadata, maxWindowForMetadata } from './partition-tracker.ts';
+import { readStableOffsets } from './stable-offsets.ts';
 
 /**
  * What a service hands the core: what one consumed record becomes. The core owns everything
@@ -64,13 +63,19 @@ export interface TrackedConsumerOptions {
    */
   membershipLeaseMs?: number;
   /**
-   * A partition new to this member is read from its committed offset only this long after the
-   * assignment: a commit the previous owner had under way when the group rebalanced lands
-   * first (KafkaJS's offset fetch cannot ask for stable offsets, KIP-447), so it is not redone.
+   * A partition new to this member is read from its committed offset no sooner than this after
+   * the assignment: a commit request the previous owner had already sent when the group
+   * rebalanced reaches the group coordinator first. (A commit it already made is covered
+   * however long it takes: the offsets are read stable, see `readStableOffsets`.)
    */
   handoverMs?: number;
   /** Every call to Kafka the commit loop makes is bounded by this (default 30 s). */
   kafkaCallTimeoutMs?: number;
+  /**
+   * How long one read of a new partition's offsets, or one settle of an unknown commit, waits
+   * for them to be stable before it gives up and is tried again (default half the stall timeout).
+   */
+  stableWaitMs?: number;
   /** No fetch, heartbeat, completed record or commit for this long: the consumer is stuck; fatal. */
   stallTimeoutMs?: number;
   onFatal: (error: unknown) => void;
@@ -113,6 +118,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
   const leaseMs = options.membershipLeaseMs ?? 5_000;
   const stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
   const handoverMs = options.handoverMs ?? 2_000;
+  const stableWaitMs = options.stableWaitMs ?? stallTimeoutMs / 2;
   const maxWindow = Math.min(options.maxWindow, maxWindowForMetadata());
   if (maxWindow < options.maxWindow) logger.warn({ maxWindow, asked: options.maxWindow }, 'window bounded by what commit metadata can hold');
   const windowOf = (topic: string) => Math.min(maxWindow, options.windowOf?.(topic) ?? maxWindow);
@@ -166,6 +172,7 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     intervalMs: options.commitIntervalMs,
     maxRecordBytes: options.maxRecordBytes,
     ...(options.kafkaCallTimeoutMs === undefined ? {} : { stepTimeoutMs: options.kafkaCallTimeoutMs }),
+    settleWaitMs: stableWaitMs,
     quarantine: handler.quarantine,
     logger,
     onCommitted: (count) => {
@@ -193,19 +200,42 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
     logger.info({ topic: partition.topic, partition: partition.partition, why, dropped: partition.tracker.open }, 'partition dropped');
   };
 
-  /** Once per assignment: this producer's own earlier commits are complete before offsets are read. */
-  let barrier: { for: number; done: Promise<void> } | undefined;
-  const ownCommitsSettled = () => {
-    if (barrier?.for !== assignedAt) {
-      barrier = {
-        for: assignedAt,
-        done: commitLoop.barrier().catch((error: unknown) => {
-          if (errorKind(error) === 'fenced') return fail(error);
-          logger.warn({ err: error }, 'could not confirm earlier transactions finished; reading offsets anyway');
-        }),
-      };
+  /**
+   * The offsets a partition new to this member starts from, once stable: they include every
+   * transaction that committed offsets for it, the previous owner's (whose coordinator may be
+   * failing over) and this member's own. Waits, heartbeating, as long as that takes, up to
+   * `stableWaitMs`; then (or when the batch is no longer current) undefined, and the batch is
+   * fetched again and the read retried.
+   */
+  const stableOffsets = async (batch: FetchedBatch, control: BatchControl) => {
+    const keepWaiting = async () => {
+      try {
+        await control.heartbeat();
+      } catch {
+        return false;
+      }
+      return control.active();
+    };
+    const callTimeoutMs = options.kafkaCallTimeoutMs ?? 30_000;
+    try {
+      const read = await readStableOffsets({
+        offsets: options.offsets,
+        groupId,
+        topic: batch.topic,
+        partitions: [batch.partition],
+        callTimeoutMs,
+        waitMs: stableWaitMs,
+        keepWaiting,
+        now,
+      });
+      if (read && read.unstableReads > 0) {
+        logger.info({ topic: batch.topic, partition: batch.partition, waitedMs: read.waitedMs, unstableReads: read.unstableReads }, 'waited for stable offsets: a transaction committing them was pending');
+      }
+      return read?.offsets;
+    } catch (error) {
+      logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'committed offsets not stable yet; the partition waits');
+      return undefined;
     }
-    return barrier.done;
   };
 
   const open = async (batch: FetchedBatch, control: BatchControl): Promise<Held | undefined> => {
@@ -214,10 +244,8 @@ export async function startTrackedConsumer(options: TrackedConsumerOptions): Pro
       await new Promise((resolve) => setTimeout(resolve, settle));
       if (!control.active()) return undefined;
     }
-    await ownCommitsSettled();
-    // Bounded: a group coordinator that is gone must not hold the fetch loop; the batch is
-    // fetched again and the read retried.
-    const committed = await withTimeout(options.offsets.committed(groupId, batch.topic), options.kafkaCallTimeoutMs ?? 30_000, 'reading committed offsets');
+    const committed = await stableOffsets(batch, control);
+    if (!committed) return undefined;
     const entry = committed.find((c) => c.partition === batch.partition);
     const position = entry && entry.offset >= 0 ? entry.offset : batch.firstOffset;
     const decoded = decodeCommitMetadata(position, entry?.metadata);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deliveryHeaders, parseDelivery, type Delivery } from './delivery.ts';
-import { deliveryId } from './delivery-id.ts';
+import { MalformedRecord } from './malformed.ts';
+import { deliveryId } from '../delivery-id.ts';
 
 describe('delivery records', () => {
   it('round-trips through headers', () => {
@@ -33,7 +34,9 @@ describe('delivery records', () => {
   });
 
   it('says what is missing from a record that is not a delivery', () => {
-    assert.match(String(parseDelivery({}, Buffer.from('x'))), /missing headers hookrail-delivery-id, hookrail-event-id/);
+    const missing = parseDelivery({}, Buffer.from('x'));
+    assert.ok(missing instanceof MalformedRecord);
+    assert.match(missing.problem, /^missing headers hookrail-delivery-id, hookrail-event-id/);
     assert.match(
       String(parseDelivery({ 'hookrail-delivery-id': 'd', 'hookrail-event-id': 'e', 'hookrail-event-type': 't', 'hookrail-subscription-id': 's', 'hookrail-tier': '7' }, Buffer.from('x'))),
       /bad hookrail-tier "7"/,

@@ -1,6 +1,7 @@
-import type { IHeaders } from 'kafkajs';
-
-/** Header names of delivery, retry and DLQ records (DESIGN.md, "A delivery record"). */
+/**
+ * Header names of delivery, retry, parked, DLQ and invalid records (DESIGN.md, "A delivery
+ * record"). Only the record modules of this folder read or write them.
+ */
 export const H = {
   deliveryId: 'hookrail-delivery-id',
   eventId: 'hookrail-event-id',
@@ -23,6 +24,8 @@ export const H = {
   enabledAt: 'hookrail-enabled-at',
   /** On a parked delivery: its sequence number among its key's parked deliveries (1, 2, …). */
   parkedSeq: 'hookrail-parked-seq',
+  /** On a backfill or redeliver delivery: the run it came from (`<kind>-<subscription>-<start>`). */
+  backfill: 'hookrail-backfill',
   /** Epoch ms the receiver protection first held this delivery back without a request (its horizon starts here when no attempt was made). */
   heldSince: 'hookrail-held-since',
   /** Times this delivery left its lane unattempted because its destination was saturated (spilled to a delay topic). */
@@ -40,8 +43,11 @@ export const H = {
   invalidDetail: 'hookrail-invalid-detail',
 } as const;
 
+/** Record headers as a Kafka client hands them over (structurally KafkaJS's IHeaders). */
+export type RecordHeaders = { [name: string]: Buffer | string | Array<Buffer | string> | undefined };
+
 /** A header's value as a string (the first, if repeated), or undefined. */
-export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+export function headerString(headers: RecordHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   if (value === undefined) return undefined;
   const first = Array.isArray(value) ? value[0] : value;
@@ -49,11 +55,27 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 }
 
 /** Every header as a string (first value of repeated ones): easier to copy and compare. */
-export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+export function headersToStrings(headers: RecordHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers ?? {})) {
     const value = headerString(headers, name);
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** Every header with its first value, as bytes or text as it came (a record copied on). */
+export function firstHeaderValues(headers: RecordHeaders | undefined): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first;
+  }
+  return out;
+}
+
+/** A header holding a finite number, or undefined (absent, empty or not a number). */
+export function headerNumber(headers: RecordHeaders | undefined, name: string): number | undefined {
+  const text = headerString(headers, name);
+  return text === undefined || text === '' || !Number.isFinite(Number(text)) ? undefined : Number(text);
 }
