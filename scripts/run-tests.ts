@@ -45,7 +45,10 @@ interface Job extends JobSpec {
   load: number;
 }
 const job = (pattern: string): Job => ({ name: pattern, patterns: [pattern], ...fileCost(pattern) });
-const jobs: Job[] = (givenFiles.length > 0 ? givenFiles : [...unitPatterns, ...globSync('test/**/*.test.ts', { cwd: root }).sort()]).map(job);
+// test/failover/ holds the three-node failover test (issue 24): too long and not yet reliable
+// for every run; `npm run test:failover` runs it (docs/architecture.md, "A three-node cluster").
+const integrationFiles = globSync('test/*.test.ts', { cwd: root }).sort();
+const jobs: Job[] = (givenFiles.length > 0 ? givenFiles : [...unitPatterns, ...integrationFiles]).map(job);
 
 const options = {
   cwd: root,

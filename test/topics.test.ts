@@ -33,8 +33,9 @@ describe('hookrail topics on the real broker', () => {
 
   it('creates every topic of the design, the registry compacted', async () => {
     const names = topicNames(prefix);
-    // 1 registry + 3 tiers + (8 + 6 + 5) retry rungs + dlq, attempts, invalid, alerts + 3 backfill topics + backfill progress + 3 × (parked, parked-state)
-    assert.equal(specs.length, 1 + 3 + 19 + 4 + 3 + 1 + 6);
+    // 1 registry + 3 tiers + (8 + 6 + 5) retry rungs + dlq, attempts, invalid, alerts + 3 backfill topics + backfill progress + 3 × (parked, parked-state) + breakers
+    assert.equal(specs.length, 1 + 3 + 19 + 4 + 3 + 1 + 6 + 1);
+    assert.ok(specs.some((s) => s.name === names.breakers && s.configs['cleanup.policy'] === 'compact'), 'the shared breaker states, compacted');
     assert.ok(specs.some((s) => s.name === `${prefix}.tier1.retry.16384s`));
     assert.ok(!specs.some((s) => s.name === `${prefix}.tier3.retry.1024s`), 'tier 3 stops at 256 s');
 

@@ -23,12 +23,12 @@ import { after, before, describe, it } from 'node:test';
 import { createInterface } from 'node:readline';
 import { ensureTopics, H } from '@hookrail/shared';
 import type { Admin, Kafka } from 'kafkajs';
-import { internalPartition, startCluster, type KafkaCluster } from './support/cluster.ts';
-import { repoRoot, uniquePrefix } from './support/kafka.ts';
-import type { Receiver } from './support/receiver.ts';
-import { startService, type RunningProcess } from './support/services.ts';
-import { alphaAndBeta, alphaBetaEvents } from './support/tally.ts';
-import { createTestInstall, eventually, readAll, type TestInstall } from './support/topics.ts';
+import { internalPartition, startCluster, type KafkaCluster } from '../support/cluster.ts';
+import { repoRoot, uniquePrefix } from '../support/kafka.ts';
+import type { Receiver } from '../support/receiver.ts';
+import { startService, type RunningProcess } from '../support/services.ts';
+import { alphaAndBeta, alphaBetaEvents } from '../support/tally.ts';
+import { createTestInstall, eventually, readAll, type TestInstall } from '../support/topics.ts';
 
 const run = promisify(execFile);
 const EVENTS = Number(process.env.CLUSTER_FAILOVER_EVENTS ?? 240);
