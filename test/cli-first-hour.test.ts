@@ -105,7 +105,7 @@ describe('hookrail, the first hour', () => {
   it('refuses bad option values naming what was expected, with exit 2', () => {
     const cases: Array<[string[], RegExp]> = [
       [['dlq', 'inspect', '--limit', 'abc'], /--limit <n>' argument 'abc' is invalid\. expected a whole number from 1/],
-      [['dlq', 'replay', '--error', 'lost'], /expected one of permanent, exhausted, gone/],
+      [['dlq', 'replay', '--error', 'lost'], /expected one of exhausted, permanent, gone, .*circuit-open, got "lost"/],
       [['dlq', 'replay', '--since', 'yesterday'], /expected a time/],
       [['dlq', 'replay', '--rate', '0'], /expected a positive number/],
       [['send', '--topic', source, '--count', '0'], /expected a whole number from 1/],

@@ -2,7 +2,7 @@
 // deliverer with the protection defaults: one tier, three subscriptions on three origins at
 // 40 deliveries/s each. `healthy` answers at once; for 60 s `slow` takes 1.5 s per request and
 // `down` answers 503 (its ladder of 4 retries, 1 + 4 + 16 + 64 s, outlasts the outage). Counted:
-// healthy's latency before and during the storm, what `down` saw before its breaker opened,
+// healthy's latency before and during the storm (printed), what slow held of the lane, what `down` saw before its breaker opened,
 // while it was open and in the 5 s after it closed, and where every delivery ended.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,19 +24,26 @@ const p99 = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
 };
+/** A series of the deliverer's /metrics for one destination (undefined when absent). */
+async function metricOf(port: number, name: string, destination: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`hookrail_destination="${destination}"`));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
 const sentAt = (r: ReceivedRequest) => (JSON.parse(r.body.toString()) as { sentAt: number }).sentAt;
 
 describe('a storm on one tier: a slow and a down receiver beside a healthy one (one deliverer)', () => {
   let kafka: Kafka;
   let install: TestInstall;
   let deliverer: RunningProcess;
+  let opsPort: number;
   const receivers: Receiver[] = [];
 
   before(async () => {
     kafka = testKafka();
     install = await createTestInstall(kafka, uniquePrefix('storm'));
     deliverer = startService('deliverer', { ...install.env, HOOKRAIL_INSTANCE_ID: 'storm-1', HOOKRAIL_DELIVERER_TIERS: '1', HOOKRAIL_DELIVERER_BACKFILL_LANES: 'false' });
-    await deliverer.ready();
+    opsPort = await deliverer.ready();
   });
 
   after(async () => {
@@ -63,8 +70,14 @@ describe('a storm on one tier: a slow and a down receiver beside a healthy one (
     await eventually(() => (Date.now() - t0 >= BEFORE_MS ? true : undefined), BEFORE_MS + 5_000, 'the calm before the storm', 100);
     storm = true;
     const stormFrom = Date.now();
+    // What slow holds of the lane, sampled from the deliverer's /metrics through the storm.
+    let slowHeldMax = 0;
+    const sampler = setInterval(() => {
+      void metricOf(opsPort, 'hookrail_destination_buffered', slow.url).then((v) => (slowHeldMax = Math.max(slowHeldMax, v ?? 0)), () => undefined);
+    }, 500);
     await eventually(() => (Date.now() - stormFrom >= STORM_MS ? true : undefined), STORM_MS + 5_000, 'the storm to pass', 100);
     storm = false;
+    clearInterval(sampler);
     const stormTo = Date.now();
     await eventually(() => (Date.now() - stormTo >= AFTER_MS ? true : undefined), AFTER_MS + 5_000, 'traffic after the storm', 100);
     await traffic.stop();
@@ -107,7 +120,14 @@ describe('a storm on one tier: a slow and a down receiver beside a healthy one (
     assert.ok(failedBeforeOpen <= 100, `${failedBeforeOpen} failed requests before the breaker opened`);
     assert.ok(whileOpen / openSeconds <= 2, `${whileOpen} requests in ${openSeconds} s open`);
     assert.ok(afterClose <= 2 * RATE * 5, `${afterClose} requests in the 5 s after the breaker closed`);
-    assert.ok(p99(during) <= 3 * p99(before) + 100, `healthy p99 ${p99(during)} ms during the storm, ${p99(before)} ms before`);
+    // Fair share, in counts: slow never held more than half the lane's 2,000 (its share with at
+    // least one other subscription at work), and what it could not take was spilled. Healthy's
+    // p99 before and during is printed above; its bound (≤ 3 × + 100 ms) is measured by
+    // `npm run bench -- --scenario storm`, not asserted here: tests never assert on wall-clock time.
+    const spilled = (await metricOf(opsPort, 'hookrail_destination_spilled_total', slow.url)) ?? 0;
+    console.log(`storm: slow held at most ${slowHeldMax} deliveries of the lane; ${spilled} spilled`);
+    assert.ok(slowHeldMax <= 1_000, `slow held ${slowHeldMax} deliveries of the lane's 2,000`);
+    assert.ok(spilled > 0, 'slow was spilled once it held its share');
   });
 });
 

@@ -9,7 +9,7 @@ describe('breaker and adaptive limit settings', () => {
   it('both on by default, with the documented defaults', () => {
     assert.deepEqual(breakerSchema.parse(undefined), {
       enabled: true, windowMs: 60_000, minRequests: 20, failureRatio: 0.5, openMs: 30_000, jitterRatio: 0.2, probes: 3,
-      consecutiveFailures: 10, maxHoldMs: 1_800_000, rateFactor: 2, minRatePerSecond: 1, quietMs: 10_000, maxMs: 300_000,
+      consecutiveFailures: 10, maxHoldMs: 1_800_000, rateFactor: 1.8, minRatePerSecond: 1, quietMs: 10_000, maxMs: 300_000,
     });
     assert.deepEqual(adaptiveSchema.parse(undefined), { enabled: true, backoffRatio: 0.5, latencyTolerance: 2, latencyFloorMs: 100, baselineWindowMs: 60_000, maxPauseMs: 60_000 });
   });
@@ -17,7 +17,7 @@ describe('breaker and adaptive limit settings', () => {
   it('takes environment strings: durations, ratios, booleans', () => {
     assert.deepEqual(breakerSchema.parse({ enabled: 'false', windowMs: '10s', failureRatio: '0.7', openMs: '2m' }), {
       enabled: false, windowMs: 10_000, minRequests: 20, failureRatio: 0.7, openMs: 120_000, jitterRatio: 0.2, probes: 3,
-      consecutiveFailures: 10, maxHoldMs: 1_800_000, rateFactor: 2, minRatePerSecond: 1, quietMs: 10_000, maxMs: 300_000,
+      consecutiveFailures: 10, maxHoldMs: 1_800_000, rateFactor: 1.8, minRatePerSecond: 1, quietMs: 10_000, maxMs: 300_000,
     });
   });
 

@@ -30,8 +30,12 @@ export const breakerSchema = z
     consecutiveFailures: integer(0, 100_000).default(10),
     /** How long past its ladder's horizon an open breaker may hold a delivery back before it is dead-lettered as circuit-open. */
     maxHoldMs: durationMs.default(30 * 60_000),
-    /** After the breaker closes, requests per second are capped at this multiple of the rate before the outage… */
-    rateFactor: z.coerce.number({ error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).min(1, { error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).default(2),
+    /**
+     * After the breaker closes, requests per second are capped at this multiple of the rate
+     * before the outage… Just under 2: that rate counts the retries the receiver got before it,
+     * so the release stays within twice its event rate.
+     */
+    rateFactor: z.coerce.number({ error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).min(1, { error: 'expected a recovery rate factor of at least 1 (e.g. 2)' }).default(1.8),
     /** …and at least this many per second… */
     minRatePerSecond: z.coerce.number({ error: 'expected a positive number of requests per second' }).positive({ error: 'expected a positive number of requests per second' }).default(1),
     /** …until the destination's requests over this long are about its normal rate again… */
