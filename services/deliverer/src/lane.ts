@@ -141,8 +141,8 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
    * A delivery that cannot be sent soon leaves the lane at once, unattempted, so it holds no
    * buffer and no offset (docs/architecture.md, "Fair share"): held while its endpoint's
    * breaker is open or paused past its due time; spilled when its subscription already has its
-   * share of the lane (the buffer divided among the subscriptions with work in it, at least its
-   * in-flight limit).
+   * share of the lane (the buffer divided among the subscriptions with work in it, recent work
+   * included: dispatcher.active; at least its in-flight limit).
    */
   const leaveLane = (delivery: Delivery, subscription: Subscription | undefined, record: ConsumedRecord): OutgoingRecord[] | undefined => {
     if (!guard || !subscription?.enabled) return undefined;
@@ -153,7 +153,7 @@ export async function startTierLane(options: LaneOptions): Promise<TierLane> {
       return outcome.records;
     }
     const { pending } = dispatcher.load(subscription.id);
-    const share = Math.max(guard.limits(subscription).maxInFlight, Math.floor(settings.maxBuffered / Math.max(1, dispatcher.active + (pending === 0 ? 1 : 0))));
+    const share = Math.max(guard.limits(subscription).maxInFlight, Math.floor(settings.maxBuffered / Math.max(1, dispatcher.active(subscription.id))));
     if (pending < share) return undefined;
     const spilled = spillOutcome(delivery, options.attempt);
     if (spilled) options.onSpill?.(subscription);

@@ -5,6 +5,21 @@ import { createDispatcher } from './dispatcher.ts';
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('dispatcher', () => {
+  it('counts a subscription with work while its queue is empty: pending, or a job within the last 5 s', async () => {
+    let clock = 0;
+    const dispatcher = createDispatcher({ limitFor: () => ({ maxInFlight: 1 }), now: () => clock });
+    let release!: () => void;
+    dispatcher.submit({ subscriptionId: 'slow', dueAt: 0, run: () => new Promise<void>((resolve) => (release = resolve)) });
+    dispatcher.submit({ subscriptionId: 'fast', dueAt: 0, run: async () => undefined });
+    await tick(1);
+    assert.deepEqual(dispatcher.load('fast'), { pending: 0, running: 0 });
+    assert.equal(dispatcher.active('slow'), 2, 'fast finished its job, and still has work');
+    assert.equal(dispatcher.active('new'), 3, 'a newcomer counts itself');
+    clock = 6_000;
+    assert.equal(dispatcher.active('slow'), 1, 'fast idle for 5 s: only slow (still pending) has work');
+    release();
+  });
+
   it('bounds each subscription on its own', async () => {
     const running = new Map<string, number>();
     const peak = new Map<string, number>();

@@ -19,11 +19,17 @@ export interface Dispatcher {
   readonly pending: number;
   /** One subscription's jobs not finished, and how many of them run. */
   load(subscriptionId: string): { pending: number; running: number };
-  /** Subscriptions with jobs not finished. */
-  readonly active: number;
+  /**
+   * Subscriptions with work: jobs not finished, or one submitted within the last `ACTIVE_MS`
+   * (a fast receiver's queue is empty most of the time, yet it has work), this one counted too.
+   */
+  active(subscriptionId: string): number;
   /** Resolves when no job is running; waiting and queued jobs are dropped (handed back). */
   drain(timeoutMs: number): Promise<boolean>;
 }
+
+/** A subscription that got a job this recently has work, even with none pending right now. */
+export const ACTIVE_MS = 5_000;
 
 export interface SubscriptionLimits {
   maxInFlight: number;
@@ -53,6 +59,19 @@ export function createDispatcher(options: {
   /** Removes a job's abort listener when it starts. */
   const detach = new Map<Job, () => void>();
   let pending = 0;
+  /** When each subscription last got a job, and the count of those with work (recomputed at most every 100 ms). */
+  const lastSubmit = new Map<string, number>();
+  let activeCount = { at: -Infinity, count: 0 };
+  const countActive = (at: number) => {
+    if (at - activeCount.at < 100) return activeCount.count;
+    let count = 0;
+    for (const [id, last] of lastSubmit) {
+      if (at - last < ACTIVE_MS || perSubscription.has(id)) count++;
+      else lastSubmit.delete(id);
+    }
+    activeCount = { at, count };
+    return count;
+  };
   /** Jobs not finished per subscription (waiting, queued, running). */
   const perSubscription = new Map<string, number>();
   const count = (id: string, delta: number) => {
@@ -124,6 +143,7 @@ export function createDispatcher(options: {
     submit(job) {
       if (job.signal?.aborted) return;
       count(job.subscriptionId, 1);
+      lastSubmit.set(job.subscriptionId, now());
       let waiting: NodeJS.Timeout | undefined;
       // A job whose record moved to another instance is dropped before it runs: its timer
       // cleared, its queue place given up. One already running finishes; its result is ignored.
@@ -171,8 +191,8 @@ export function createDispatcher(options: {
     load(subscriptionId) {
       return { pending: perSubscription.get(subscriptionId) ?? 0, running: lanes.get(subscriptionId)?.running ?? 0 };
     },
-    get active() {
-      return perSubscription.size;
+    active(subscriptionId) {
+      return countActive(now()) + (lastSubmit.has(subscriptionId) || perSubscription.has(subscriptionId) ? 0 : 1);
     },
     async drain(timeoutMs) {
       closed = true;
