@@ -16,6 +16,8 @@ const requestsOf = (s: NameStats) => s.ok + s.failed + s.inFlight;
 
 /** A hung receiver: answers after ten minutes; the deliverer gives up after its timeout. */
 const HUNG_MS = 600_000;
+/** A receiver time window that never ends (epoch ms, year 2286). */
+const ALWAYS = 9_999_999_999_999;
 /** The deliverer's HTTP timeouts in this scenario (default 30 s): a hung request fails in 2 s. */
 const TIMEOUT = '2s';
 
@@ -71,8 +73,9 @@ export const storm: Scenario = {
       await applySubscriptions(kafka, install, [
         benchSubscription({ id: 'vip', url: receiver.fast(vip), tier: 1, eventTypes: ['bench.vip'] }),
         benchSubscription({ id: 'bulk', url: hung.slow(bulk, HUNG_MS), tier: 3, eventTypes: ['bench.bulk'] }),
-        benchSubscription({ id: 'fail-on', url: failing.fail('fail-on'), tier: 2, eventTypes: ['bench.fail-on'] }),
-        benchSubscription({ id: 'fail-off', url: failing.fail('fail-off'), tier: 2, eventTypes: ['bench.fail-off'] }),
+        // Unavailable (503 to everything, for the whole run): what the breaker judges; a plain 500 goes through the ladder.
+        benchSubscription({ id: 'fail-on', url: failing.during('fail-on', 0, ALWAYS, { status: 503 }), tier: 2, eventTypes: ['bench.fail-on'] }),
+        benchSubscription({ id: 'fail-off', url: failing.during('fail-off', 0, ALWAYS, { status: 503 }), tier: 2, eventTypes: ['bench.fail-off'] }),
       ]);
 
       // Tier 1 alone, then with ten times its traffic to the hung tier-3 receiver.
@@ -144,7 +147,7 @@ export const storm: Scenario = {
         `Router + one deliverer (all tiers), breaker and adaptive limit at their defaults, HTTP timeouts ${TIMEOUT} (default 30 s). ` +
         `Tier 1: ${vipRate} events/s to a fast receiver for ${phaseMs / 1_000} s, alone and then with ten times that rate to a tier-3 receiver that never answers (its own port: its own breaker); ` +
         `latency = receiver's 2xx time − scheduled send time, first ${skipMs / 1_000} s left out. ` +
-        `Failing receiver (500 to everything, tier 2, its own port): ${failRate} deliveries/s for ${failMs / 1_000} s; requests it got from the first send until ${tailMs / 1_000} s after the last (first retry rungs included), with the breaker on and with HOOKRAIL_BREAKER_ENABLED=false.`,
+        `Failing receiver (503 to everything, tier 2, its own port): ${failRate} deliveries/s for ${failMs / 1_000} s; requests it got from the first send until ${tailMs / 1_000} s after the last (first retry rungs included), with the breaker on and with HOOKRAIL_BREAKER_ENABLED=false.`,
       tables: [
         {
           title: 'Tier-1 end-to-end latency (ms) with and without a tier-3 storm',
