@@ -42,8 +42,14 @@ export class RequestRate {
   perSecond(now: number, windowMs = RATE_WINDOW_MS): number {
     if (this.#since === undefined) return 0;
     const span = Math.max(SLOT_MS, Math.min(windowMs, RATE_WINDOW_MS, now - this.#since));
+    // A slot the span only partly covers counts by the part it covers (whole slots overstated a
+    // short history's rate by up to a second's worth).
     let count = 0;
-    for (const slot of this.#slots) if (slot.at + SLOT_MS > now - span) count += slot.count;
+    for (const slot of this.#slots) {
+      const end = Math.min(slot.at + SLOT_MS, now + 1); // the current slot has only lasted until now
+      const covered = end - Math.max(slot.at, now - span);
+      if (covered > 0) count += (slot.count * covered) / (end - slot.at);
+    }
     return (count * 1_000) / span;
   }
 }
