@@ -5,7 +5,7 @@
 // storm; what `down` saw before its breaker opened, while it was open and in the 5 s after it
 // closed; where the deliveries ended.
 import type { Kafka } from 'kafkajs';
-import { H, readToEnd } from '@hookrail/shared';
+import { MalformedRecord, parseDeadLetter, readToEnd } from '@hookrail/shared';
 import type { Context } from '../context.ts';
 import { applySubscriptions, benchSubscription, createInstall, readAttempts } from '../kafka.ts';
 import { produceAtRate, startPipeline } from '../pipeline.ts';
@@ -106,7 +106,10 @@ async function deadLetters(kafka: Kafka, topic: string, prefix: string): Promise
     topic,
     groupId: `${prefix}-dlq-reader-${Date.now()}`,
     onBatch: async ({ batch }) => {
-      for (const message of batch.messages) out.add(`${message.headers?.[H.subscriptionId]?.toString()}/${message.headers?.[H.deliveryId]?.toString()}`);
+      for (const message of batch.messages) {
+        const letter = parseDeadLetter(message.headers, message.value);
+        out.add(letter instanceof MalformedRecord ? `malformed/${batch.partition}:${message.offset}` : `${letter.about.subscriptionId}/${letter.about.deliveryId}`);
+      }
     },
   });
   return out;
